@@ -1,0 +1,145 @@
+"""The decision record of policy-spec §8: what the worker publishes and `decide` prints.
+
+The record is data: frozen models built once by the engine (with `model_construct`, the engine
+already guarantees the shapes) and serialised in the key order of §8 so that two runs on the same
+inputs give byte-identical output apart from `decision_id` and `decided_at`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+Decision = Literal["approve", "deny", "pend", "ignore"]
+LineOutcome = Literal["approve", "deny", "pend", "not_reviewed"]
+StatusCategory = Literal["F1", "F2", "A6", "A7", "P2", "P3"]
+PendReason = Literal[
+    "prior_authorization_pending",
+    "clinical_review_dose_outlier",
+    "documentation_requested",
+    "internal_error",
+]
+
+FOLLOWUP_P3 = "request records; deny CO-226/N706 if not received within 45 days"
+FOLLOWUP_P2 = "route to clinical/UM review queue"
+FINDING_NOTE = (
+    "E/I for this indication; not payment-determinative because another pointed indication "
+    "is covered"
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ReferenceVersions(_Frozen):
+    icd10cm: str | None
+    drug_file: str
+    ncci: str = "n/a"
+
+
+class PendBlock(_Frozen):
+    """§8.4: why the claim waits and what the provider must send."""
+
+    status_category: Literal["P2", "P3"]
+    reasons: list[PendReason]
+    documentation_missing: list[str]
+    followup: str
+
+
+class LineDecision(_Frozen):
+    """§8.2: one entry per claim line; criteria lists only when not empty."""
+
+    line_number: int
+    decision: LineOutcome
+    group_code: str | None = None
+    carc: str | None = None
+    rarc: list[str] = Field(default_factory=list)
+    criteria_failed: list[str] | None = None
+    criteria_missing: list[str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "line_number": self.line_number,
+            "decision": self.decision,
+            "group_code": self.group_code,
+            "carc": self.carc,
+            "rarc": list(self.rarc),
+        }
+        if self.criteria_failed:
+            out["criteria_failed"] = list(self.criteria_failed)
+        if self.criteria_missing:
+            out["criteria_missing"] = list(self.criteria_missing)
+        return out
+
+
+class InformationalFinding(_Frozen):
+    """§8.5: an E/I indication on a line that is paid (or decided) for another indication."""
+
+    line_number: int
+    rule: str
+    indication_group: str
+    agent: str
+    note: str = FINDING_NOTE
+
+
+class ErrorInfo(_Frozen):
+    """Recorded on an `internal_error` pend so the failure can be traced and the claim re-run."""
+
+    error_class: str
+    message: str
+
+
+class DecisionRecord(_Frozen):
+    """§8: the published decision. Field order is the serialisation order."""
+
+    decision_id: str | None = None
+    claim_id: JsonValue
+    policy_version: str
+    reference_versions: ReferenceVersions
+    processing_date: str | None
+    decided_at: str | None = None
+    decision: Decision
+    partial: bool = False
+    claim_status_category: StatusCategory | None
+    group_code: str | None = None
+    carc: str | None = None
+    rarc: list[str] = Field(default_factory=list)
+    x12_835_clp02: str | None = None
+    rule_ids: list[str]
+    pend: PendBlock | None = None
+    line_decisions: list[LineDecision] = Field(default_factory=list)
+    informational_findings: list[InformationalFinding] = Field(default_factory=list)
+    trial_result_percent_relief: float | int | None = None
+    input_digest: str
+    error: ErrorInfo | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as JSON-ready data in §8 key order (criteria lists only when present)."""
+        return {
+            "decision_id": self.decision_id,
+            "claim_id": self.claim_id,
+            "policy_version": self.policy_version,
+            "reference_versions": {
+                "icd10cm": self.reference_versions.icd10cm,
+                "drug_file": self.reference_versions.drug_file,
+                "ncci": self.reference_versions.ncci,
+            },
+            "processing_date": self.processing_date,
+            "decided_at": self.decided_at,
+            "decision": self.decision,
+            "partial": self.partial,
+            "claim_status_category": self.claim_status_category,
+            "group_code": self.group_code,
+            "carc": self.carc,
+            "rarc": list(self.rarc),
+            "x12_835_clp02": self.x12_835_clp02,
+            "rule_ids": list(self.rule_ids),
+            "pend": None if self.pend is None else self.pend.model_dump(),
+            "line_decisions": [ld.to_dict() for ld in self.line_decisions],
+            "informational_findings": [f.model_dump() for f in self.informational_findings],
+            "trial_result_percent_relief": self.trial_result_percent_relief,
+            "input_digest": self.input_digest,
+            "error": None if self.error is None else self.error.model_dump(),
+        }
