@@ -1,18 +1,218 @@
-"""Placeholder until the engine lands (issue 3): the signature the worker codes against."""
+"""The ITDD engine: (claim, enrichment snapshot, policy version) -> decision record.
+
+A pure, deterministic function: no clock, no randomness, no I/O. The gates run in the order of
+policy-spec §5; the first that fires settles the claim. Otherwise every line is decided (§5.5)
+and the 62327 lines and the claim are aggregated (§6).
+"""
 
 from __future__ import annotations
 
-from models.decision import DecisionRecord
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from models.decision import DecisionRecord, InformationalFinding
 from models.request import AdjudicationRequest
+from models.values import iso_date
+from policy.catalog import PolicyData, load_policy, select_version
+from policy.claim_view import ClaimView
+from policy.codeset import code_set_for
+from policy.digest import input_digest
+from policy.record import RecordHeader, error_info, line_decision, pend_block, relief
+from policy.rules import administrative, billing, diagnosis, scope, structural
+from policy.rules.aggregation import agg_01_catheter_line, agg_02_claim
+from policy.rules.drug_lines import decide_drug_line
+from policy.rules.other_lines import decide_jw_line, decide_other_line
+from policy.rules.outcome import GateDenial, GateResult, Ignore, LineResult
+
+Gate = Callable[[ClaimView], GateResult]
+
+# §5: SCOPE-01 → VAL-01 … VAL-10 → SCOPE-04 → DUP-01 → ELIG-01 → ELIG-03 → ELIG-02 → DATE-01
+# → DX-01 → DX-02, then (diagnoses mapped to groups) SCOPE-02 → BEN-01 → DX-03 → DX-04 →
+# COD-02 → COD-03 → COD-04 → DRUG-01 … DRUG-06.
+GATES_BEFORE_GROUPS: tuple[Gate, ...] = (
+    scope.scope_01_trigger,
+    structural.val_01_claim_id,
+    structural.val_02_member,
+    structural.val_03_dob_sex,
+    structural.val_04_rendering_npi,
+    structural.val_05_dates,
+    structural.val_06_place_of_service,
+    structural.val_07_codes_and_modifiers,
+    structural.val_08_units_and_charge,
+    structural.val_09_pointers,
+    structural.val_10_drug_fields,
+    scope.scope_04_effective_date,
+    administrative.dup_01_duplicate,
+    administrative.elig_01_member_found,
+    administrative.elig_03_born_after_service,
+    administrative.elig_02_coverage_dates,
+    administrative.date_01_future_service,
+    diagnosis.dx_01_no_diagnosis,
+    diagnosis.dx_02_code_set,
+)
+GATES_AFTER_GROUPS: tuple[Gate, ...] = (
+    scope.scope_02_acute,
+    diagnosis.ben_01_plan_exclusion,
+    diagnosis.dx_03_no_itdd_diagnosis,
+    diagnosis.dx_04_catheter_pointer,
+    billing.cod_02_setting,
+    billing.cod_03_bilateral,
+    billing.cod_04_catheter_units,
+    billing.drug_01_catheter_without_drug,
+    billing.drug_02_accepted_hcpcs,
+    billing.drug_03_plan_drug_file,
+    billing.drug_04_crosswalk,
+    billing.drug_05_concentration,
+    billing.drug_06_units,
+)
+
+AGGREGATION_RULE_IDS = ("ITDD-AGG-01", "ITDD-AGG-02")
+
+
+def policy_for(request: AdjudicationRequest, version: str | None = None) -> PolicyData:
+    """The named version (a what-if), else the version in force for the claim (§1.6)."""
+    if version is not None:
+        return load_policy(version)
+    return select_version(
+        iso_date(request.context.processing_date), iso_date(request.claim.service_date)
+    )
+
+
+def fiscal_year_label(header_dos: date | None) -> str | None:
+    """`reference_versions.icd10cm`: the code set A.8 applies for the header DOS."""
+    return None if header_dos is None else code_set_for(header_dos).name
 
 
 def decide(request: AdjudicationRequest, version: str | None = None) -> DecisionRecord:
     """Decide one request under `version` (a what-if) or the version in force (§1.6)."""
-    raise NotImplementedError
+    policy = policy_for(request, version)
+    view = ClaimView.build(request, policy)
+    header = RecordHeader(
+        claim_id=request.claim.claim_id,
+        policy=policy,
+        icd10cm=fiscal_year_label(view.header_dos),
+        processing_date=str(request.context.processing_date),
+        relief=relief(request.claim.documentation),
+        digest=input_digest(request.raw_claim, request.raw_context),
+    )
+    outcome = _run_gates(view, GATES_BEFORE_GROUPS)
+    if outcome is None:
+        view.enrich_diagnoses()
+        outcome = _run_gates(view, GATES_AFTER_GROUPS)
+    if isinstance(outcome, Ignore):
+        return header.ignore(outcome.rule_id)
+    if isinstance(outcome, GateDenial):
+        return _gate_denial(view, header, outcome)
+    return _decide_lines(view, header)
+
+
+def _run_gates(view: ClaimView, gates: tuple[Gate, ...]) -> GateResult:
+    for gate in gates:
+        outcome = gate(view)
+        if outcome is not None:
+            return outcome
+    return None
+
+
+def _gate_denial(view: ClaimView, header: RecordHeader, denial: GateDenial) -> DecisionRecord:
+    """§6: every line (62327, drug, JW, other) gets the gate's denial; one rule id (§8.3)."""
+    adjustment = denial.adjustment
+    lines = [
+        line_decision(LineResult(line.line_number, "deny", adjustment)) for line in view.lines
+    ]
+    return header.denial([denial.rule_id], adjustment, adjustment.clp02, line_decisions=lines)
+
+
+def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
+    drug_results = {line.line_number: decide_drug_line(view, line) for line in view.drug_lines}
+    catheter_results = {
+        line.line_number: agg_01_catheter_line(view, line, drug_results)
+        for line in view.catheter_lines
+    }
+    jw_numbers = {line.line_number for line in view.jw_lines}
+    results: list[LineResult] = []
+    for line in view.lines:
+        number = line.line_number
+        if number in drug_results:
+            results.append(drug_results[number])
+        elif number in catheter_results:
+            results.append(catheter_results[number])
+        elif number in jw_numbers:
+            results.append(decide_jw_line(line))
+        else:
+            results.append(decide_other_line(view, line))
+
+    rule_ids: list[str] = []
+    for result in results:
+        rule_ids.extend(rid for rid in result.rule_ids if rid not in rule_ids)
+    rule_ids.extend(AGGREGATION_RULE_IDS)
+    findings: list[InformationalFinding] = [f for r in results for f in r.findings]
+
+    claim = agg_02_claim(results, list(catheter_results.values()), view.policy)
+    common: dict[str, Any] = {
+        "rule_ids": rule_ids,
+        "line_decisions": [line_decision(r) for r in results],
+        "informational_findings": findings,
+    }
+    if claim.decision == "deny":
+        assert claim.adjustment is not None
+        return header.denial(
+            rule_ids, claim.adjustment, claim.adjustment.clp02,
+            line_decisions=common["line_decisions"], informational_findings=findings,
+        )
+    if claim.decision == "approve":
+        return header.record(
+            decision="approve", partial=claim.partial, claim_status_category="F1",
+            x12_835_clp02="1", **common,
+        )
+    pended = [r for r in results if r.decision == "pend" and r.pend_reason is not None]
+    return header.record(
+        decision="pend",
+        claim_status_category=claim.category,
+        pend=pend_block(
+            claim.category,
+            {r.pend_reason for r in pended if r.pend_reason},
+            {c.split(":", 1)[1] for r in pended for c in r.criteria_missing},
+        ),
+        **common,
+    )
 
 
 def internal_error_record(
-    claim: object, processing_date: str | None, error: BaseException
+    claim: object,
+    processing_date: str | None,
+    error: BaseException,
+    context: object = None,
 ) -> DecisionRecord:
-    """A `pend` P2 `internal_error` record for a claim the engine could not decide."""
-    raise NotImplementedError
+    """A `pend` P2 `internal_error` record: a claim the engine could not decide is never lost.
+
+    It names the error so the claim can be re-run once the defect is fixed.
+    """
+    claim_fields = claim if isinstance(claim, dict) else {}
+    policy = select_version(iso_date(processing_date), iso_date(claim_fields.get("service_date")))
+    header = RecordHeader(
+        claim_id=claim_fields.get("claim_id"),
+        policy=policy,
+        icd10cm=fiscal_year_label(iso_date(claim_fields.get("service_date"))),
+        processing_date=processing_date or "",
+        relief=None,
+        digest=input_digest(claim, context),
+    )
+    return header.record(
+        decision="pend",
+        claim_status_category="P2",
+        rule_ids=[],
+        pend=pend_block("P2", {"internal_error"}, set()),
+        error=error_info(error),
+    )
+
+
+def decide_or_pend(request: AdjudicationRequest, version: str | None = None) -> DecisionRecord:
+    """`decide`, with any defect inside the engine turned into an `internal_error` pend."""
+    try:
+        return decide(request, version)
+    except Exception as error:  # noqa: BLE001 - the boundary that must never lose a claim
+        return internal_error_record(
+            request.raw_claim, str(request.context.processing_date), error, request.raw_context
+        )

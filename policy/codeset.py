@@ -1,0 +1,81 @@
+"""ICD-10-CM code sets by header date of service (policy-spec Appendix A.8).
+
+The base is the FY2026 tabular shipped by simple-icd-10-cm; earlier fiscal years are that base
+plus the differences listed in `data/icd10cm-fiscal-years.json`, so a diagnosis is judged with
+the code set in force on the claim's header DOS (G35: billable up to 2025-09-30, a header after).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import simple_icd_10_cm as icd
+
+WRITTEN_FORM = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", re.ASCII)
+
+Status = Literal["billable", "header", "unknown"]
+
+
+@dataclass(frozen=True)
+class FiscalYear:
+    name: str
+    header_dos_from: date | None
+    header_dos_to: date | None
+    billable: frozenset[str]
+    nonexistent_prefixes: tuple[str, ...]
+
+    def covers(self, header_dos: date) -> bool:
+        return (self.header_dos_from is None or header_dos >= self.header_dos_from) and (
+            self.header_dos_to is None or header_dos <= self.header_dos_to
+        )
+
+    def status(self, code: object) -> Status:
+        """billable / header / unknown for a code as written on the claim."""
+        if type(code) is not str or not WRITTEN_FORM.fullmatch(code):
+            return "unknown"
+        return self._status(code)
+
+    @lru_cache(maxsize=8192)  # noqa: B019 - a handful of immutable instances, cached for life
+    def _status(self, code: str) -> Status:
+        if code in self.billable:
+            return "billable"
+        if code.startswith(self.nonexistent_prefixes):
+            return "unknown"
+        if not icd.is_valid_item(code):
+            return "unknown"
+        return "billable" if icd.is_leaf(code) else "header"
+
+
+def _optional_date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+@lru_cache(maxsize=1)
+def fiscal_years() -> tuple[FiscalYear, ...]:
+    raw = json.loads(
+        resources.files("policy.data").joinpath("icd10cm-fiscal-years.json").read_text("utf-8")
+    )
+    return tuple(
+        FiscalYear(
+            name=item["name"],
+            header_dos_from=_optional_date(item.get("header_dos_from")),
+            header_dos_to=_optional_date(item.get("header_dos_to")),
+            billable=frozenset(item["billable"]),
+            nonexistent_prefixes=tuple(item["nonexistent_prefixes"]),
+        )
+        for item in raw["fiscal_years"]
+    )
+
+
+def code_set_for(header_dos: date) -> FiscalYear:
+    """The code set of A.8 for a header DOS (every date falls in exactly one entry)."""
+    for fiscal_year in fiscal_years():
+        if fiscal_year.covers(header_dos):
+            return fiscal_year
+    raise LookupError(f"no ICD-10-CM code set covers {header_dos}")

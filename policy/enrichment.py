@@ -1,0 +1,59 @@
+"""Enrichment: what the reference data says about a claim's diagnoses and drugs.
+
+Diagnoses: validity in the ICD-10-CM code set of the header DOS and the indication groups of
+Appendix A. Drugs: NDC -> plan drug file product, HCPCS crosswalk, dose and billing units
+(Appendix B.3). Pure functions of (value, policy data); no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+
+from models.request import Drug
+from models.values import r9
+from policy.catalog import Hcpcs, PolicyData, Product
+from policy.codeset import code_set_for
+
+
+def indication_groups(code: object, header_dos: date, policy: PolicyData) -> frozenset[str]:
+    """Every Appendix A group (ACUTE_PERIOP included) a valid diagnosis code belongs to."""
+    if type(code) is not str or code_set_for(header_dos).status(code) == "unknown":
+        return frozenset()
+    return frozenset(
+        name
+        for name, members in policy.diagnosis_groups.members.items()
+        if members.contains(code, header_dos)
+    )
+
+
+def dose_mg(drug: Drug) -> float:
+    """concentration x volume in double precision (§B.3); VAL-10 guarantees both are numbers."""
+    concentration = drug.concentration_mg_per_ml
+    volume = drug.volume_ml
+    assert isinstance(concentration, int | float) and isinstance(volume, int | float)
+    return float(concentration) * float(volume)
+
+
+def billing_units(hcpcs: Hcpcs, dose: float) -> int:
+    """§B.3 units: max(1, ceil(r9(dose / unit))); a per-line code (J7799) is always its count."""
+    if hcpcs.units_per_line is not None:
+        return hcpcs.units_per_line
+    assert hcpcs.billing_unit_mg is not None
+    return max(1, math.ceil(r9(dose / hcpcs.billing_unit_mg)))
+
+
+@dataclass(frozen=True, slots=True)
+class DrugFacts:
+    """A drug line after the drug-billing gates: its plan-file product and agent."""
+
+    product: Product
+    agent: str
+    route: str
+    mode: str
+    dose_mg: float
+
+
+def product_for(ndc: object, policy: PolicyData) -> Product | None:
+    return policy.drugs.products.get(ndc) if type(ndc) is str else None

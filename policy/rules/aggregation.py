@@ -1,0 +1,64 @@
+"""§6 aggregation: ITDD-AGG-01 (each 62327 line) and ITDD-AGG-02 (the claim)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.request import Line
+from policy.catalog import Adjustment, PolicyData
+from policy.claim_view import ClaimView
+from policy.rules.outcome import LineResult, PendCategory
+
+
+def _pend_category(results: list[LineResult]) -> PendCategory:
+    return "P2" if any(r.pend_category == "P2" for r in results) else "P3"
+
+
+def _strongest_denial(results: list[LineResult], policy: PolicyData) -> LineResult:
+    """Highest CARC precedence (55 > 167 > … > 11); the lower line_number between equals."""
+    rank = policy.precedence_rank
+    unranked = len(rank)
+
+    def key(result: LineResult) -> tuple[int, int]:
+        assert result.adjustment is not None
+        return rank.get(result.adjustment.carc, unranked), result.line_number
+
+    return min(results, key=key)
+
+
+def agg_01_catheter_line(
+    view: ClaimView, line: Line, drug_results: dict[int, LineResult]
+) -> LineResult:
+    """ITDD-AGG-01: a 62327 line follows the drug lines on its DOS (DRUG-01: at least one)."""
+    day = view.dos(line)
+    own = [drug_results[d.line_number] for d in view.drug_lines if view.dos(d) == day]
+    if any(r.decision == "approve" for r in own):
+        return LineResult(line.line_number, "approve")
+    pended = [r for r in own if r.decision == "pend"]
+    if pended:
+        return LineResult(line.line_number, "pend", pend_category=_pend_category(pended))
+    strongest = _strongest_denial(own, view.policy)
+    return LineResult(line.line_number, "deny", strongest.adjustment)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimOutcome:
+    decision: str
+    partial: bool
+    category: str
+    adjustment: Adjustment | None
+
+
+def agg_02_claim(
+    results: list[LineResult], catheter_results: list[LineResult], policy: PolicyData
+) -> ClaimOutcome:
+    """ITDD-AGG-02: not-reviewed lines excluded; any pend, else any approve, else deny."""
+    reviewed = [r for r in results if r.decision != "not_reviewed"]
+    pended = [r for r in reviewed if r.decision == "pend"]
+    if pended:
+        return ClaimOutcome("pend", False, _pend_category(pended), None)
+    if any(r.decision == "approve" for r in reviewed):
+        partial = any(r.decision == "deny" for r in reviewed)
+        return ClaimOutcome("approve", partial, "F1", None)
+    strongest = _strongest_denial(catheter_results, policy)
+    return ClaimOutcome("deny", False, "F2", strongest.adjustment)

@@ -1,0 +1,96 @@
+"""§5.5 step 2: the E/I determination, ITDD-EI-01 … EI-04 (§4.2, §B.2 labels)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.request import Line
+from policy.catalog import Product
+from policy.claim_view import ClaimView
+from policy.enrichment import product_for
+
+
+@dataclass(frozen=True, slots=True)
+class EiDetermination:
+    """The EI rule that fired (None when the use is labeled) and the labeled `covered` groups."""
+
+    rule_id: str | None
+    covered: frozenset[str]
+
+
+def product_of(view: ClaimView, line: Line) -> Product:
+    """The plan-file product of a drug line (DRUG-03 guaranteed it exists)."""
+    assert line.drug is not None
+    product = product_for(line.drug.ndc, view.policy)
+    assert product is not None
+    return product
+
+
+def admixture_of(view: ClaimView, line: Line) -> list[Line]:
+    """Drug lines on the same DOS sharing the line's admixture group; [] when in none.
+
+    An `admixture_group` that is not a non-empty string means no admixture (§5.1).
+    """
+    assert line.drug is not None
+    group = line.drug.admixture_group
+    if type(group) is not str or not group:
+        return []
+    day = view.dos(line)
+    return [
+        other
+        for other in view.drug_lines
+        if other.drug is not None
+        and other.drug.admixture_group == group
+        and view.dos(other) == day
+    ]
+
+
+def _admixture_is_e_i(view: ClaimView, line: Line, groups: frozenset[str]) -> bool:
+    """ITDD-EI-04: two or more distinct agents, unless it is the labeled clonidine + morphine
+    epidural combination and this line points to the exception's group (judged per line)."""
+    members = admixture_of(view, line)
+    agents = {product_of(view, member).agent for member in members}
+    if len(agents) < 2:
+        return False
+    exception = view.policy.drugs.admixture_exception
+    return not (
+        agents == exception.agents
+        and all(m.drug is not None and m.drug.route == exception.route for m in members)
+        and exception.group in groups
+    )
+
+
+def _has_companion(view: ClaimView, line: Line, agent: str, route: str) -> bool:
+    """A non-JW drug line of `agent` by `route` on the line's DOS, whatever its own outcome."""
+    day = view.dos(line)
+    return any(
+        other.drug is not None
+        and other.drug.route == route
+        and view.dos(other) == day
+        and product_of(view, other).agent == agent
+        for other in view.drug_lines
+    )
+
+
+def determine_e_i(view: ClaimView, line: Line, groups: frozenset[str]) -> EiDetermination:
+    """The first of EI-03, EI-04, EI-02, EI-01 that applies (§5.5 step 2)."""
+    drug = line.drug
+    assert drug is not None
+    label = product_of(view, line).label
+    if label is None:
+        # ITDD-EI-03: the product has no labeling for chronic neuraxial infusion.
+        return EiDetermination("ITDD-EI-03", frozenset())
+    if _admixture_is_e_i(view, line, groups):
+        return EiDetermination("ITDD-EI-04", frozenset())
+    if drug.route not in label.routes or drug.delivery_mode not in label.modes:
+        # ITDD-EI-02: route or delivery mode outside the label.
+        return EiDetermination("ITDD-EI-02", frozenset())
+    covered = groups & label.groups
+    companion = label.requires_companion
+    if companion is not None and not _has_companion(view, line, companion.agent, companion.route):
+        # Clonidine is labeled only together with epidural morphine on the same DOS.
+        covered = frozenset()
+    if not covered:
+        # ITDD-EI-01: no pointed indication is a labeled one.
+        return EiDetermination("ITDD-EI-01", frozenset())
+    return EiDetermination(None, covered)

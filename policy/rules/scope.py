@@ -1,0 +1,36 @@
+"""§1 scope rules: claims this policy does not decide (disposition `ignore`)."""
+
+from __future__ import annotations
+
+from policy.claim_view import ClaimView
+from policy.rules.outcome import Ignore
+
+
+def scope_01_trigger(view: ClaimView) -> Ignore | None:
+    """ITDD-SCOPE-01: no line at all (whatever its kind) bills exactly "62327"."""
+    trigger = view.policy.scope.trigger_procedure_code
+    if any(line.procedure_code == trigger for line in view.lines):
+        return None
+    return Ignore("ITDD-SCOPE-01")
+
+
+def scope_04_effective_date(view: ClaimView) -> Ignore | None:
+    """ITDD-SCOPE-04: header DOS before the policy's first date (runs after VAL-05)."""
+    assert view.header_dos is not None
+    if view.header_dos < view.policy.scope.earliest_header_dos:
+        return Ignore("ITDD-SCOPE-04")
+    return None
+
+
+def scope_02_acute(view: ClaimView) -> Ignore | None:
+    """ITDD-SCOPE-02: first pointed diagnosis of the first 62327 line is acute peri-operative.
+
+    Only that one diagnosis of that one line is looked at (§1.2).
+    """
+    first = view.catheter_lines[0]
+    pointers = first.dx_pointers or []
+    if not pointers or type(pointers[0]) is not int:
+        return None
+    if view.policy.diagnosis_groups.scope_exclusion_group in view.groups_of[pointers[0] - 1]:
+        return Ignore("ITDD-SCOPE-02")
+    return None
