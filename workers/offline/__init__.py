@@ -1,0 +1,1 @@
+"""Offline adjudication: JSON-lines requests in, decision records out (no broker)."""
