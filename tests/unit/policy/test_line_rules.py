@@ -294,7 +294,8 @@ def test_agg_01_drug_line_without_62327_counts_only_in_agg_02() -> None:
 
     def later_day_drug(raw: Raw) -> None:
         raw["claim"]["lines"].append(
-            {**line(raw, 2), "line_number": 3, "service_date": "2026-02-11", "dx_pointers": [1]}
+            {**line(raw, 2), "line_number": 3, "service_date": "2026-02-11", "dx_pointers": [1],
+             "drug": dict(drug(raw, 2))}
         )
 
     approved = run("ITDD-TC-006", later_day_drug)
