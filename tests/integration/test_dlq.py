@@ -1,0 +1,116 @@
+"""Poison messages on the real broker: every malformed envelope is a dead letter with the
+contract's headers and its original key and bytes, and the worker keeps consuming."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+
+import orjson
+import pytest
+
+from workers.harness import WorkerProcess, envelope, header_map, produce, read_topic
+from workers.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
+DLQ_HEADERS = [
+    "error.class", "error.message", "error.stage",
+    "source.topic", "source.partition", "source.offset",
+]
+
+
+def worker_settings(bootstrap: str, name: str, port: int, tmp_path: Path) -> Settings:
+    """Unique topics, group and port for one test."""
+    return Settings(
+        kafka_bootstrap_servers=bootstrap,
+        app_id=f"{name}-app",
+        topic_submitted=f"{name}.submitted",
+        topic_eligibility=f"{name}.eligibility",
+        topic_prior_auth=f"{name}.pa",
+        topic_decisions=f"{name}.decisions",
+        topic_dlq=f"{name}.dlq",
+        topic_by_member=f"{name}.by-member",
+        web_port=port,
+        data_dir=tmp_path / "data",
+        eligibility_grace_seconds=0,
+    )
+
+
+def seed_claim() -> dict[str, object]:
+    with CASES.open() as cases:
+        return dict(json.loads(cases.readline())["claim"])
+
+
+def malformed_messages(valid: bytes) -> dict[str, tuple[bytes, str, str]]:
+    """key -> (value, expected error.class, expected error.stage)."""
+    good = orjson.loads(valid)
+    missing = {k: v for k, v in good.items() if k != "processing_date"}
+    wrong_type = {**good, "event_id": 12345}
+    unknown_version = {**good, "schema_version": 2}
+    version_as_text = {**good, "schema_version": "1"}
+    claim_not_object = {**good, "claim": ["not", "an", "object"]}
+    return {
+        "not-json": (b"{this is not json", "JSONDecodeError", "decode"),
+        "not-utf8": (b"\xff\xfe\xfa garbage", "JSONDecodeError", "decode"),
+        "array": (b"[1, 2, 3]", "NotAnObject", "envelope"),
+        "missing-field": (orjson.dumps(missing), "ValidationError", "envelope"),
+        "wrong-type": (orjson.dumps(wrong_type), "ValidationError", "envelope"),
+        "unknown-version": (orjson.dumps(unknown_version), "ValidationError", "envelope"),
+        "version-as-text": (orjson.dumps(version_as_text), "ValidationError", "envelope"),
+        "claim-not-object": (orjson.dumps(claim_not_object), "ValidationError", "envelope"),
+        # ~1 MB of garbage: just under the broker's default message size limit.
+        "huge-garbage": (b"\x00garbage" * 125_000, "JSONDecodeError", "decode"),
+    }
+
+
+def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
+    kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
+) -> None:
+    name = f"dlq-{uuid.uuid4().hex[:10]}"
+    settings = worker_settings(kafka_bootstrap, name, unused_tcp_port, tmp_path)
+    claim = seed_claim()
+    first = envelope(claim, "evt-good-1", "2026-03-02", "2026-03-02T14:03:00Z")
+    last = envelope(claim, "evt-good-2", "2026-03-02", "2026-03-02T14:04:00Z")
+    bad = malformed_messages(first)
+
+    worker = WorkerProcess(settings, tmp_path / "worker.log")
+    worker.start()
+    try:
+        worker.wait_ready()
+        records = [
+            (b"good-1", first),
+            *((key.encode(), value) for key, (value, _, _) in bad.items()),
+            (b"good-2", last),
+        ]
+        asyncio.run(produce(kafka_bootstrap, settings.topic_submitted, records))
+        dead = asyncio.run(
+            read_topic(kafka_bootstrap, settings.topic_dlq, until=len(bad), timeout=60, idle=None)
+        )
+        # The good envelope sent after every bad one was still processed.
+        forwarded = asyncio.run(
+            read_topic(kafka_bootstrap, settings.topic_by_member, until=2, timeout=60)
+        )
+        metrics = worker.metrics()
+    finally:
+        worker.stop()
+
+    assert sorted(r.key.decode() for r in dead) == sorted(bad)
+    for record in dead:
+        value, error_class, stage = bad[record.key.decode()]
+        headers = header_map(record)
+        assert [name for name, _ in record.headers] == DLQ_HEADERS
+        assert record.value == value  # original bytes, unchanged
+        assert headers["error.class"].decode() == error_class
+        assert headers["error.stage"].decode() == stage
+        assert headers["error.message"]
+        assert headers["source.topic"].decode() == settings.topic_submitted
+        assert int(headers["source.partition"]) in range(settings.partitions)
+        assert int(headers["source.offset"]) >= 0
+
+    assert [orjson.loads(r.value)["event_id"] for r in forwarded] == ["evt-good-1", "evt-good-2"]
+    assert all(r.key == b"m:TSTMBR000001" for r in forwarded)
+    assert 'claims_dlq_total{error_class="JSONDecodeError"} 3.0' in metrics

@@ -1,0 +1,1 @@
+"""faust agents. Each module registers one agent; bodies stay thin (decode → … → send)."""

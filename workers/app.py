@@ -1,0 +1,128 @@
+"""The faust application: settings in, a configured app with agents, tables and endpoints out.
+
+Everything the agents share (settings, metrics, publisher, topics) is built here once and handed
+to them in an `Adjudicator`, so an agent body only reads like the flow it implements.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from workers.agents import intake
+from workers.metrics import Metrics
+from workers.settings import Settings
+from workers.transactions import GuardedTransport, Publisher
+from workers.web import register_endpoints
+
+
+class AdjudicatorApp(faust.App):
+    """faust.App with the guarded exactly-once transport (see workers/transactions.py)."""
+
+    effects_guard: asyncio.Lock
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.effects_guard = asyncio.Lock()
+
+    def _new_transport(self) -> Any:
+        return GuardedTransport(self.conf.broker_consumer, self)
+
+
+@dataclass
+class Adjudicator:
+    """What the agents share."""
+
+    app: AdjudicatorApp
+    settings: Settings
+    metrics: Metrics
+    publisher: Publisher
+    submitted: Any
+    by_member: Any
+
+
+def create_app(settings: Settings) -> AdjudicatorApp:
+    """The faust app configured from settings only (`env={}`: faust reads no variables)."""
+    return AdjudicatorApp(
+        settings.app_id,
+        env={},
+        broker=settings.broker_url,
+        processing_guarantee=settings.processing_guarantee,
+        broker_commit_interval=settings.commit_interval_seconds,
+        consumer_auto_offset_reset="earliest",
+        key_serializer="raw",
+        value_serializer="raw",
+        store="memory://",
+        datadir=str(settings.data_dir),
+        autodiscover=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        topic_allow_declare=True,  # faust creates its changelog topics explicitly
+        producer_max_request_size=settings.max_message_bytes,
+        consumer_max_fetch_size=max(settings.max_message_bytes, 4 * 1024**2),
+        web_enabled=True,
+        web_bind=settings.web_host,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        # Only our endpoints: the table and router views would expose member data and topology.
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_stats_enabled=False,
+        web_graph_enabled=False,
+        web_metrics_enabled=False,
+    )
+
+
+def build(settings: Settings) -> Adjudicator:
+    """The app with its topics, agents and endpoints registered."""
+    app = create_app(settings)
+    metrics = Metrics()
+    raw: dict[str, Any] = {"key_serializer": "raw", "value_serializer": "raw"}
+    adjudicator = Adjudicator(
+        app=app,
+        settings=settings,
+        metrics=metrics,
+        publisher=Publisher(app),
+        submitted=app.topic(settings.topic_submitted, partitions=settings.partitions, **raw),
+        by_member=app.topic(settings.topic_by_member, partitions=settings.partitions, **raw),
+    )
+    intake.register(adjudicator)
+    metrics.watch_lag(lambda: _consumer_lag(app))
+    register_endpoints(app, metrics, lambda: readiness(adjudicator))
+    return adjudicator
+
+
+def readiness(adjudicator: Adjudicator) -> dict[str, bool]:
+    """Ready = claim partitions assigned, tables recovered, no rebalance in progress."""
+    app = adjudicator.app
+    claim_topics = {adjudicator.settings.topic_submitted, adjudicator.settings.topic_by_member}
+    assigned = any(tp.topic in claim_topics for tp in _assignment(app))
+    recovery: Any = getattr(app.tables, "recovery", None)
+    return {
+        "partitions_assigned": assigned,
+        "tables_recovered": recovery is not None and recovery.completed.is_set(),
+        "not_rebalancing": not app.rebalancing,
+    }
+
+
+def _assignment(app: faust.App) -> set[Any]:
+    try:
+        return set(app.consumer.assignment())
+    except Exception:  # consumer not started yet
+        return set()
+
+
+def _consumer_lag(app: faust.App) -> Iterator[tuple[str, int, int]]:
+    consumer = app.consumer
+    read_offsets = getattr(consumer, "_read_offset", {})
+    for tp in sorted(_assignment(app)):
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            continue
+        position = read_offsets.get(tp)
+        next_offset = 0 if position is None else position + 1
+        yield tp.topic, tp.partition, max(0, highwater - next_offset)

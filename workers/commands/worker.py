@@ -1,0 +1,23 @@
+"""`claims-adjudicator worker`: run the stream worker until SIGTERM/SIGINT.
+
+faust is imported only when the command runs (workers.runner), so that the other subcommands
+(`decide`) start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--web-port", type=int, default=None, help="override CLAIMS_ADJ_WEB_PORT"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from workers.runner import run_worker  # noqa: PLC0415 - keeps faust out of `decide`
+    from workers.settings import Settings  # noqa: PLC0415
+
+    overrides = {} if args.web_port is None else {"web_port": args.web_port}
+    return run_worker(Settings(**overrides))

@@ -1,0 +1,193 @@
+"""Drive a worker from outside, as production does: a subprocess configured by environment,
+fed and read through the broker. Used by `claims-adjudicator demo` and the integration tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from workers.settings import Settings
+
+Record = tuple[bytes | None, bytes | None]
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that makes a worker process build exactly `settings`."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        env[f"CLAIMS_ADJ_{name.upper()}"] = str(value)
+    return env
+
+
+@dataclass
+class WorkerProcess:
+    """One `claims-adjudicator worker` subprocess; output goes to a log file."""
+
+    settings: Settings
+    log_path: Path
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, **settings_env(self.settings), **self.extra_env}
+        env.pop("KAFKA_BOOTSTRAP_SERVERS", None)  # the settings carry the address
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "workers.cli", "worker"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.web_host}:{self.settings.web_port}"
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/readyz", timeout=2) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"worker exited with {self.process.returncode}; see "
+                                   f"{self.log_path}")
+            if self.ready():
+                return
+            time.sleep(0.25)
+        raise TimeoutError(f"worker not ready after {timeout}s; see {self.log_path}")
+
+    def metrics(self) -> str:
+        with urllib.request.urlopen(f"{self.url}/metrics", timeout=5) as response:
+            return str(response.read().decode())
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, nothing flushed or committed."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def stop(self, timeout: float = 60.0) -> int | None:
+        """SIGTERM and wait (SIGKILL after `timeout`)."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        return self.process.returncode
+
+
+def envelope(
+    claim: Mapping[str, Any], event_id: str, processing_date: str, occurred_at: str
+) -> bytes:
+    """A `claims.submitted.v1` envelope (contract) around `claim`."""
+    return orjson.dumps(
+        {
+            "event_id": event_id,
+            "event_type": "claim.submitted",
+            "schema_version": 1,
+            "occurred_at": occurred_at,
+            "processing_date": processing_date,
+            "claim": claim,
+        }
+    )
+
+
+async def produce(
+    bootstrap: str,
+    topic: str,
+    records: Iterable[Record],
+    headers: list[tuple[str, bytes]] | None = None,
+    max_request_size: int = 1_100_000,
+) -> int:
+    """Send records and wait until all are acknowledged; the count sent."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, max_request_size=max_request_size, linger_ms=5,
+        enable_idempotence=True,
+    )
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(topic, value=value, key=key, headers=headers)
+            for key, value in records
+        ]
+        await asyncio.gather(*futures)
+        return len(futures)
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    *,
+    until: int | None = None,
+    timeout: float = 60.0,
+    idle: float | None = None,
+) -> list[Any]:
+    """Read a topic from the start with read_committed (what downstream consumers see).
+
+    Stops at `until` records, after `idle` seconds without a new record, or at `timeout`.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        fetch_max_bytes=8 * 1024**2,
+        max_partition_fetch_bytes=2 * 1024**2,
+    )
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic)
+        for _ in range(50):
+            if partitions:
+                break
+            await asyncio.sleep(0.2)
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic)
+        consumer.assign([TopicPartition(topic, p) for p in sorted(partitions or [])])
+        await consumer.seek_to_beginning()
+        out: list[Any] = []
+        deadline = time.monotonic() + timeout
+        last_new = time.monotonic()
+        while time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200, max_records=10_000)
+            for records in batches.values():
+                out.extend(records)
+            if any(batches.values()):
+                last_new = time.monotonic()
+            if until is not None and len(out) >= until:
+                break
+            if idle is not None and time.monotonic() - last_new > idle:
+                break
+        return out
+    finally:
+        await consumer.stop()
+
+
+def header_map(record: Any) -> dict[str, bytes]:
+    return dict(record.headers or ())

@@ -1,0 +1,145 @@
+"""Logging, configured once at start: structlog for our code, stdlib loggers routed through it.
+
+Claims carry PHI (member ids, names, dates of birth, diagnoses, drugs). Rather than trusting
+every call site, an allow-list processor keeps only keys known to be safe and drops every other
+key, so `log.info("x", member_id=...)` cannot leak by accident. Exceptions are reduced to their
+class and stack frames: an exception *message* (pydantic quotes input values) is never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from typing import Any, Literal, TextIO
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+# Keys a log line may carry. Everything here is an identifier, a coordinate, a count, a code or
+# a duration; none of it identifies or describes a patient.
+LOGGABLE_KEYS: frozenset[str] = frozenset(
+    {
+        # structlog / stdlib structure
+        "event",
+        "level",
+        "timestamp",
+        "logger",
+        "exception",
+        "error_class",
+        "redacted_keys",
+        # claim and message coordinates
+        "claim_id",
+        "event_id",
+        "decision_id",
+        "topic",
+        "partition",
+        "offset",
+        "partitions",
+        "stage",
+        # outcome
+        "decision",
+        "rule_ids",
+        "status_category",
+        "policy_version",
+        # counts and durations
+        "count",
+        "counts",
+        "latency_ms",
+        "waited_ms",
+        "elapsed_ms",
+        "size_bytes",
+        "records",
+        # process
+        "app_id",
+        "bootstrap",
+        "port",
+        "guarantee",
+        "version",
+    }
+)
+
+_STRUCTURE_KEYS = frozenset({"event", "level", "timestamp", "logger", "exc_info", "_record",
+                             "_from_structlog"})
+
+
+def drop_unlisted_keys(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Keep only LOGGABLE_KEYS; name (never show) what was dropped so the call site is found."""
+    dropped = [key for key in event_dict if key not in LOGGABLE_KEYS and key not in
+               _STRUCTURE_KEYS]
+    for key in dropped:
+        del event_dict[key]
+    if dropped:
+        event_dict["redacted_keys"] = sorted(dropped)
+    return event_dict
+
+
+def exception_without_message(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    """Render exc_info as class + frame locations; the message may quote PHI: left out."""
+    exc_info = event_dict.pop("exc_info", None)
+    if not exc_info:
+        return event_dict
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    elif isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    exc_type, _exc, tb = exc_info
+    if exc_type is None:
+        return event_dict
+    # Frames as file:line:function only; source lines are left out with the message.
+    frames = "".join(
+        f"{frame.filename}:{frame.lineno} in {frame.name}\n" for frame in traceback.extract_tb(tb)
+    )
+    event_dict["error_class"] = exc_type.__name__
+    event_dict["exception"] = f"{frames}{exc_type.__module__}.{exc_type.__qualname__}"
+    return event_dict
+
+
+def _shared_processors() -> list[Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        exception_without_message,
+        drop_unlisted_keys,
+    ]
+
+
+def configure_logging(
+    log_format: Literal["json", "console"] = "json",
+    level: str = "INFO",
+    stream: TextIO | None = None,
+) -> None:
+    """Configure structlog and the stdlib root logger (faust, aiokafka, mode) once."""
+    shared = _shared_processors()
+    renderer: Processor
+    if log_format == "json":
+        renderer = structlog.processors.JSONRenderer()
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.addHandler(handler)
+    root.setLevel(level)
+    # aiokafka logs every coordinator hiccup at INFO; keep them, but not its DEBUG chatter.
+    for name in ("aiokafka", "kafka"):
+        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+
+
+def get_logger(name: str) -> Any:
+    """A structlog logger bound to `name` (the stdlib logger name it is routed through)."""
+    return structlog.stdlib.get_logger(name)
+

@@ -1,0 +1,81 @@
+"""Prometheus metrics of the worker, in a registry of its own (served at /metrics).
+
+Consumer lag is computed when scraped (from the consumer's high-water marks and read offsets),
+so the hot path pays nothing for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+# Decision latency is dominated by the commit interval (a decision becomes visible when its
+# transaction commits), so the buckets span milliseconds to tens of seconds.
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+
+LagSource = Callable[[], Iterable[tuple[str, int, int]]]
+
+
+class _LagCollector(Collector):
+    def __init__(self, source: LagSource) -> None:
+        self._source = source
+
+    def collect(self) -> Iterator[Metric]:
+        gauge = GaugeMetricFamily(
+            "claims_consumer_lag_messages",
+            "Messages not yet read, per assigned partition (high-water mark - position)",
+            labels=["topic", "partition"],
+        )
+        for topic, partition, lag in self._source():
+            gauge.add_metric([topic, str(partition)], lag)
+        yield gauge
+
+
+class Metrics:
+    """The counters the agents update; one instance per worker."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.decisions = Counter(
+            "claims_decisions_total", "Decisions published, by outcome", ["decision"],
+            registry=self.registry,
+        )
+        self.rules = Counter(
+            "claims_decision_rules_total", "Rule ids listed in published decisions", ["rule_id"],
+            registry=self.registry,
+        )
+        self.ignored = Counter(
+            "claims_ignored_total", "Claims outside the policy's scope (nothing published)",
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "claims_dlq_total", "Messages sent to the dead-letter topic", ["error_class"],
+            registry=self.registry,
+        )
+        self.duplicates = Counter(
+            "claims_duplicate_events_total",
+            "Events skipped because their event_id was already decided",
+            registry=self.registry,
+        )
+        self.internal_errors = Counter(
+            "claims_internal_errors_total",
+            "Claims pended P2 internal_error after an enrichment or engine failure",
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "claims_decision_latency_seconds",
+            "Event occurred_at to the decision handed to the producer",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def watch_lag(self, source: LagSource) -> None:
+        """Report consumer lag from `source` at scrape time."""
+        self.registry.register(_LagCollector(source))
+
+    def exposition(self) -> bytes:
+        """The registry in Prometheus text format."""
+        return generate_latest(self.registry)
