@@ -55,8 +55,14 @@ class Drug(_Lenient):
     admixture_group: JsonValue = None
 
 
+def _at_least_one(number: int) -> int:
+    if number < 1:
+        raise ValueError("line_number must be an integer >= 1")
+    return number
+
+
 class Line(_Lenient):
-    line_number: Annotated[StrictInt, AfterValidator(lambda n: _at_least_one(n))]
+    line_number: Annotated[StrictInt, AfterValidator(_at_least_one)]
     service_date: JsonValue = None
     procedure_code: JsonValue = None
     modifiers: list[JsonValue] | None = None
@@ -64,12 +70,6 @@ class Line(_Lenient):
     charge: JsonValue = None
     dx_pointers: list[JsonValue] | None = None
     drug: Drug | None = None
-
-
-def _at_least_one(number: int) -> int:
-    if number < 1:
-        raise ValueError("line_number must be an integer >= 1")
-    return number
 
 
 class Member(_Lenient):

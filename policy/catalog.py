@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any, Literal
 
@@ -279,7 +279,7 @@ def _read_json(name: str) -> Any:
     return json.loads(resources.files(DATA_PACKAGE).joinpath(name).read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def available_versions() -> tuple[str, ...]:
     """Versions shipped as `itdd-<version>.json`, oldest first."""
     names = [
@@ -300,7 +300,7 @@ def normalise_version(version: str) -> str:
     return version.removeprefix("ITDD-")
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_policy(version: str) -> PolicyData:
     """Load and validate one version's data file (cached: the data is immutable)."""
     version = normalise_version(version)

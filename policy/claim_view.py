@@ -40,7 +40,10 @@ class ClaimView:
         trigger = policy.scope.trigger_procedure_code
         jw = policy.scope.jw_modifier
         lines = sorted(claim.lines or [], key=lambda line: line.line_number)
-        catheter, drugs, jw_lines, others = [], [], [], []
+        catheter: list[Line] = []
+        drugs: list[Line] = []
+        jw_lines: list[Line] = []
+        others: list[Line] = []
         for line in lines:
             if line.drug is not None:
                 (jw_lines if jw in (line.modifiers or ()) else drugs).append(line)
@@ -89,4 +92,3 @@ class ClaimView:
     def dos(self, line: Line) -> date:
         """The line DOS; only called after VAL-05 guaranteed every line DOS is an ISO date."""
         return self.line_dos[line.line_number]
-

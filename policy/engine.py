@@ -118,9 +118,7 @@ def _run_gates(view: ClaimView, gates: tuple[Gate, ...]) -> GateResult:
 def _gate_denial(view: ClaimView, header: RecordHeader, denial: GateDenial) -> DecisionRecord:
     """§6: every line (62327, drug, JW, other) gets the gate's denial; one rule id (§8.3)."""
     adjustment = denial.adjustment
-    lines = [
-        line_decision(LineResult(line.line_number, "deny", adjustment)) for line in view.lines
-    ]
+    lines = [line_decision(LineResult(line.line_number, "deny", adjustment)) for line in view.lines]
     return header.denial([denial.rule_id], adjustment, adjustment.clp02, line_decisions=lines)
 
 
@@ -158,13 +156,19 @@ def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
     if claim.decision == "deny":
         assert claim.adjustment is not None
         return header.denial(
-            rule_ids, claim.adjustment, claim.adjustment.clp02,
-            line_decisions=common["line_decisions"], informational_findings=findings,
+            rule_ids,
+            claim.adjustment,
+            claim.adjustment.clp02,
+            line_decisions=common["line_decisions"],
+            informational_findings=findings,
         )
     if claim.decision == "approve":
         return header.record(
-            decision="approve", partial=claim.partial, claim_status_category="F1",
-            x12_835_clp02="1", **common,
+            decision="approve",
+            partial=claim.partial,
+            claim_status_category="F1",
+            x12_835_clp02="1",
+            **common,
         )
     pended = [r for r in results if r.decision == "pend" and r.pend_reason is not None]
     return header.record(
@@ -212,7 +216,7 @@ def decide_or_pend(request: AdjudicationRequest, version: str | None = None) -> 
     """`decide`, with any defect inside the engine turned into an `internal_error` pend."""
     try:
         return decide(request, version)
-    except Exception as error:  # noqa: BLE001 - the boundary that must never lose a claim
+    except Exception as error:
         return internal_error_record(
             request.raw_claim, str(request.context.processing_date), error, request.raw_context
         )

@@ -7,7 +7,6 @@ from policy.claim_view import ClaimView
 from policy.rules.outcome import GateDenial, gate_denial
 
 
-
 def dup_01_duplicate(view: ClaimView) -> GateDenial | None:
     """ITDD-DUP-01: the claim id already has a published approve or deny (OA-18/N111)."""
     if view.claim.claim_id in (view.context.adjudicated_claim_ids or []):

@@ -7,7 +7,6 @@ from policy.codeset import code_set_for
 from policy.rules.outcome import GateDenial, gate_denial
 
 
-
 def dx_01_no_diagnosis(view: ClaimView) -> GateDenial | None:
     """ITDD-DX-01: no diagnosis codes on the claim (CO-16/MA130, M76; A6)."""
     if view.diagnosis_codes:

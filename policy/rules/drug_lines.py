@@ -174,4 +174,3 @@ def _dose_outlier(view: ClaimView, line: Line, agent: str) -> bool:
         ):
             total += dose_mg(other.drug)
     return r9(total) > r9(threshold)
-

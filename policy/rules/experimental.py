@@ -39,9 +39,7 @@ def admixture_of(view: ClaimView, line: Line) -> list[Line]:
     return [
         other
         for other in view.drug_lines
-        if other.drug is not None
-        and other.drug.admixture_group == group
-        and view.dos(other) == day
+        if other.drug is not None and other.drug.admixture_group == group and view.dos(other) == day
     ]
 
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from models.request import Documentation
 from models.values import is_number
-from policy.catalog import Criterion, CriteriaSet, Fact, PolicyData
+from policy.catalog import CriteriaSet, Criterion, Fact, PolicyData
 
 Result = Literal["pass", "fail", "missing"]
 _MISSING = object()
@@ -52,7 +52,9 @@ def _evaluate(
     if criterion.test == "documented":
         return "pass"
     if criterion.test == "equals":
-        return "pass" if value == criterion.value and type(value) is type(criterion.value) else "fail"
+        return (
+            "pass" if value == criterion.value and type(value) is type(criterion.value) else "fail"
+        )
     assert isinstance(value, int | float)
     return "pass" if value >= criterion.value else "fail"
 

@@ -47,4 +47,4 @@ class LineResult:
 def gate_denial(policy: PolicyData, key: str) -> GateDenial:
     """The denial of a gate; `key` is the rule id, or "rule id/condition" where §5 gives
     several RARCs for one rule (the first condition that holds picks it, §2.6)."""
-    return GateDenial(key.split("/")[0], policy.outcome(key))
+    return GateDenial(key.split("/", maxsplit=1)[0], policy.outcome(key))

@@ -26,7 +26,6 @@ def _matches(pattern: str, value: object) -> bool:
     return type(value) is str and _pattern(pattern).fullmatch(value) is not None
 
 
-
 def npi_is_valid(value: object, prefix: str) -> bool:
     """10 ASCII digits passing the Luhn check over the card-issuer prefix 80840 (VAL-04)."""
     if type(value) is not str or not _TEN_DIGITS.fullmatch(value):
@@ -34,11 +33,8 @@ def npi_is_valid(value: object, prefix: str) -> bool:
     digits = [int(c) for c in prefix + value]
     total = 0
     for position, digit in enumerate(reversed(digits)):
-        if position % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
+        doubled = digit * 2 if position % 2 == 1 else digit
+        total += doubled - 9 if doubled > 9 else doubled
     return total % 10 == 0
 
 
@@ -137,9 +133,7 @@ def val_09_pointers(view: ClaimView) -> GateDenial | None:
         return None
     for line in view.lines:
         pointers = line.dx_pointers
-        if not pointers or any(
-            not (type(p) is int and 1 <= p <= count) for p in pointers
-        ):
+        if not pointers or any(not (type(p) is int and 1 <= p <= count) for p in pointers):
             return gate_denial(view.policy, "ITDD-VAL-09")
     return None
 

@@ -50,6 +50,9 @@ def run(args: argparse.Namespace) -> int:
             out.write(orjson.dumps(record.to_dict()) + b"\n")
     out.flush()
     if failures:
-        print(f"claims-adjudicator decide: {failures} line(s) were not valid requests", file=sys.stderr)
+        print(
+            f"claims-adjudicator decide: {failures} line(s) were not valid requests",
+            file=sys.stderr,
+        )
         return 1
     return 0

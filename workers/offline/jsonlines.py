@@ -42,10 +42,11 @@ def open_input(path: str | None) -> IO[bytes]:
     """A file (gzip when it ends in .gz or starts with the gzip magic), or stdin for None/-."""
     if path is None or path == "-":
         return sys.stdin.buffer
-    handle = Path(path).open("rb")
-    if path.endswith(".gz") or handle.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
-        return gzip.GzipFile(fileobj=handle)  # type: ignore[return-value]
-    return handle
+    with Path(path).open("rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    if compressed or path.endswith(".gz"):
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # GzipFile is a binary IO
+    return Path(path).open("rb")
 
 
 def read_lines(stream: IO[bytes]) -> Iterator[RawLine]:

@@ -124,14 +124,19 @@ def test_admixture_exception_is_judged_per_line_on_pain_cancer() -> None:
     assert record["decision"] == "approve"
     without_cancer = run(
         "ITDD-TC-033",
-        all_of(setter("claim.diagnosis_codes", ["G89.3", "M96.1"]), setter("line3.dx_pointers", [2])),
+        all_of(
+            setter("claim.diagnosis_codes", ["G89.3", "M96.1"]), setter("line3.dx_pointers", [2])
+        ),
     )
     assert line_outcome(without_cancer, 3) == ("deny", "55")
     assert "ITDD-EI-04" in without_cancer["rule_ids"]
 
 
 def test_pa_02_grants_the_exception() -> None:
-    check(run("ITDD-TC-032", lambda raw: None), Expect("approve", rule_ids=("ITDD-PA-02", *PAIN_MN, *AGG)))
+    check(
+        run("ITDD-TC-032", lambda raw: None),
+        Expect("approve", rule_ids=("ITDD-PA-02", *PAIN_MN, *AGG)),
+    )
 
 
 def test_pa_02_pending_pends_p2_with_the_e_i_rule() -> None:
@@ -158,8 +163,13 @@ def test_pa_02_failures_keep_the_e_i_denial(fields: dict[str, Any]) -> None:
 
 def test_ind_02_records_findings_and_ind_03_removes_the_symptom_group() -> None:
     record = run("ITDD-TC-001", lambda raw: None)
-    assert [f["indication_group"] for f in record["informational_findings"]] == ["SPASTICITY_SYMPTOM"]
-    check(run("ITDD-TC-020", lambda raw: None), Expect("deny", "167", ("N569",), ("ITDD-IND-03", *AGG)))
+    assert [f["indication_group"] for f in record["informational_findings"]] == [
+        "SPASTICITY_SYMPTOM"
+    ]
+    check(
+        run("ITDD-TC-020", lambda raw: None),
+        Expect("deny", "167", ("N569",), ("ITDD-IND-03", *AGG)),
+    )
 
 
 ZICONOTIDE_MN = ("ITDD-MN-01", "ITDD-MN-04", "ITDD-MN-05")
@@ -195,8 +205,14 @@ def test_pa_01_ziconotide_checks_in_order(fields: dict[str, Any], expect: Expect
     ],
 )
 def test_freq_01_window(history: dict[str, Any], denied: bool) -> None:
-    item = {"claim_id": "CLM-OLD", "service_date": "2025-09-15", "procedure_code": "62327",
-            "agent": "morphine", "decision": "approve", **history}
+    item = {
+        "claim_id": "CLM-OLD",
+        "service_date": "2025-09-15",
+        "procedure_code": "62327",
+        "agent": "morphine",
+        "decision": "approve",
+        **history,
+    }
     record = run("ITDD-TC-006", setter("context.claims_history", [item]))
     if denied:
         check(record, Expect("deny", "119", ("N640",), ("ITDD-FREQ-01", *AGG)))
@@ -214,7 +230,9 @@ def test_freq_01_window(history: dict[str, Any], denied: bool) -> None:
         ("ITDD-TC-006", "drug_hypersensitivity", True, "ITDD-MN-05"),
     ],
 )
-def test_mn_rules_deny_co_50_on_a_failed_criterion(base: str, fact: str, value: object, rule: str) -> None:
+def test_mn_rules_deny_co_50_on_a_failed_criterion(
+    base: str, fact: str, value: object, rule: str
+) -> None:
     record = run(base, setter(f"doc.{fact}", value))
     check(record, Expect("deny", "50", ("N661",)))
     assert rule in record["rule_ids"]
@@ -232,8 +250,10 @@ def test_mn_03_tbi_requires_twelve_months() -> None:
     record = run("ITDD-TC-016", all_of(tbi, setter("line2.dx_pointers", [1])))
     check(record, Expect("pend", category="P3"))
     assert record["pend"]["documentation_missing"] == ["months_since_brain_injury"]
-    recent = run("ITDD-TC-016", all_of(tbi, setter("line2.dx_pointers", [1]),
-                                        setter("doc.months_since_brain_injury", 11)))
+    recent = run(
+        "ITDD-TC-016",
+        all_of(tbi, setter("line2.dx_pointers", [1]), setter("doc.months_since_brain_injury", 11)),
+    )
     check(recent, Expect("deny", "50", ("N661",)))
 
 
@@ -263,8 +283,11 @@ def test_doc_01_pends_p3_with_the_missing_facts() -> None:
     [(0.3, False), (0.4, False), (0.44, True)],  # Infumorph 25 mg/mL: 0.4 mL is exactly 10 mg
 )
 def test_safe_01_pends_only_above_the_threshold(volume: float, pends: bool) -> None:
-    mutate = all_of(setter("drug2.volume_ml", volume), setter("drug2.ndc_quantity", volume),
-                    setter("line2.units", 1 if volume <= 0.4 else 2))
+    mutate = all_of(
+        setter("drug2.volume_ml", volume),
+        setter("drug2.ndc_quantity", volume),
+        setter("line2.units", 1 if volume <= 0.4 else 2),
+    )
     record = run("ITDD-TC-014", mutate)
     assert record["decision"] == ("pend" if pends else "approve")
     assert ("ITDD-SAFE-01" in record["rule_ids"]) is pends
@@ -294,8 +317,13 @@ def test_agg_01_drug_line_without_62327_counts_only_in_agg_02() -> None:
 
     def later_day_drug(raw: Raw) -> None:
         raw["claim"]["lines"].append(
-            {**line(raw, 2), "line_number": 3, "service_date": "2026-02-11", "dx_pointers": [1],
-             "drug": dict(drug(raw, 2))}
+            {
+                **line(raw, 2),
+                "line_number": 3,
+                "service_date": "2026-02-11",
+                "dx_pointers": [1],
+                "drug": dict(drug(raw, 2)),
+            }
         )
 
     approved = run("ITDD-TC-006", later_day_drug)
@@ -315,8 +343,14 @@ def test_agg_02_denial_takes_the_highest_precedence_62327_line() -> None:
     def two_days(raw: Raw) -> None:
         lines = raw["claim"]["lines"]
         lines.append({**line(raw, 1), "line_number": 3, "service_date": "2026-02-11"})
-        lines.append({**line(raw, 2), "line_number": 4, "service_date": "2026-02-11",
-                      "drug": {**drug(raw, 2), "delivery_mode": "continuous"}})
+        lines.append(
+            {
+                **line(raw, 2),
+                "line_number": 4,
+                "service_date": "2026-02-11",
+                "drug": {**drug(raw, 2), "delivery_mode": "continuous"},
+            }
+        )
         doc(raw)["psych_eval_contraindication"] = True
 
     record = run("ITDD-TC-006", two_days)

@@ -39,5 +39,10 @@ def test_public_case_counts_match_spec_section_10() -> None:
     assert counts == {"approve": 14, "deny": 42, "pend": 6}
     assert sum(r["decision"] == "approve" and r["partial"] for r in decisions) == 2
     assert sorted(r["claim_status_category"] for r in decisions if r["decision"] == "pend") == [
-        "P2", "P2", "P2", "P3", "P3", "P3",
+        "P2",
+        "P2",
+        "P2",
+        "P3",
+        "P3",
+        "P3",
     ]
