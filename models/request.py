@@ -1,7 +1,7 @@
 """The adjudication request (claim + enrichment snapshot) and its structure check (§E.3).
 
 Only what §E.3 calls structurally unusable is rejected here. Every other field is kept as the
-decoded JSON value (`JsonValue`) so that the VAL-* rules, not the parser, decide about a bad NPI,
+decoded JSON value (`Any`) so that the VAL-* rules, not the parser, decide about a bad NPI,
 date or code: a field-level problem is a policy decision, never an exception.
 """
 
@@ -13,7 +13,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    JsonValue,
     StrictInt,
     StrictStr,
     ValidationError,
@@ -44,15 +43,15 @@ class _Lenient(BaseModel):
 
 
 class Drug(_Lenient):
-    ndc: JsonValue = None
-    ndc_quantity: JsonValue = None
-    ndc_unit_of_measure: JsonValue = None
-    concentration_mg_per_ml: JsonValue = None
-    volume_ml: JsonValue = None
-    route: JsonValue = None
-    delivery_mode: JsonValue = None
-    preparation: JsonValue = None
-    admixture_group: JsonValue = None
+    ndc: Any = None
+    ndc_quantity: Any = None
+    ndc_unit_of_measure: Any = None
+    concentration_mg_per_ml: Any = None
+    volume_ml: Any = None
+    route: Any = None
+    delivery_mode: Any = None
+    preparation: Any = None
+    admixture_group: Any = None
 
 
 def _at_least_one(number: int) -> int:
@@ -63,54 +62,54 @@ def _at_least_one(number: int) -> int:
 
 class Line(_Lenient):
     line_number: Annotated[StrictInt, AfterValidator(_at_least_one)]
-    service_date: JsonValue = None
-    procedure_code: JsonValue = None
-    modifiers: list[JsonValue] | None = None
-    units: JsonValue = None
-    charge: JsonValue = None
-    dx_pointers: list[JsonValue] | None = None
+    service_date: Any = None
+    procedure_code: Any = None
+    modifiers: list[Any] | None = None
+    units: Any = None
+    charge: Any = None
+    dx_pointers: list[Any] | None = None
     drug: Drug | None = None
 
 
 class Member(_Lenient):
-    member_id: JsonValue = None
-    dob: JsonValue = None
-    sex: JsonValue = None
-    plan_id: JsonValue = None
+    member_id: Any = None
+    dob: Any = None
+    sex: Any = None
+    plan_id: Any = None
 
 
 class Provider(_Lenient):
-    rendering_npi: JsonValue = None
-    billing_npi: JsonValue = None
+    rendering_npi: Any = None
+    billing_npi: Any = None
 
 
 class Documentation(_Lenient):
     """Appendix C facts, untyped: a fact of the wrong type is *missing* (§2.3), not an error."""
 
-    prior_auth_number: JsonValue = None
-    purpose: JsonValue = None
-    conservative_therapy_failed_months: JsonValue = None
-    systemic_opioids_failed_or_intolerant: JsonValue = None
-    psych_eval_done: JsonValue = None
-    psych_eval_contraindication: JsonValue = None
-    life_expectancy_months: JsonValue = None
-    oral_antispasmodic_failed_weeks: JsonValue = None
-    months_since_brain_injury: JsonValue = None
-    history_of_psychosis: JsonValue = None
-    active_infection: JsonValue = None
-    anticoagulation_or_bleeding_diathesis: JsonValue = None
-    drug_hypersensitivity: JsonValue = None
-    trial_result_percent_relief: JsonValue = None
+    prior_auth_number: Any = None
+    purpose: Any = None
+    conservative_therapy_failed_months: Any = None
+    systemic_opioids_failed_or_intolerant: Any = None
+    psych_eval_done: Any = None
+    psych_eval_contraindication: Any = None
+    life_expectancy_months: Any = None
+    oral_antispasmodic_failed_weeks: Any = None
+    months_since_brain_injury: Any = None
+    history_of_psychosis: Any = None
+    active_infection: Any = None
+    anticoagulation_or_bleeding_diathesis: Any = None
+    drug_hypersensitivity: Any = None
+    trial_result_percent_relief: Any = None
 
 
 class Claim(_Lenient):
-    claim_id: JsonValue = None
-    claim_type: JsonValue = None
+    claim_id: Any = None
+    claim_type: Any = None
     member: Member | None = None
     provider: Provider | None = None
-    service_date: JsonValue = None
-    place_of_service: JsonValue = None
-    diagnosis_codes: list[JsonValue] | None = None
+    service_date: Any = None
+    place_of_service: Any = None
+    diagnosis_codes: list[Any] | None = None
     lines: list[Line] | None = None
     documentation: Documentation | None = None
 
@@ -127,10 +126,10 @@ class Claim(_Lenient):
 class Eligibility(_Lenient):
     """Coverage fields are read (and so checked) only when `found` is true (§E.3)."""
 
-    found: JsonValue = None
-    coverage_start: JsonValue = None
-    coverage_end: JsonValue = None
-    plan_exclusions: JsonValue = None
+    found: Any = None
+    coverage_start: Any = None
+    coverage_end: Any = None
+    plan_exclusions: Any = None
 
     @model_validator(mode="after")
     def _coverage_when_found(self) -> Eligibility:
@@ -188,9 +187,11 @@ class AdjudicationRequest(BaseModel):
     context: Context
     raw_claim: Any
     raw_context: Any
+    # Decoded by a strict JSON decoder (no NaN/Infinity): lets the digest take its fast path.
+    strict_json: bool = False
 
 
-def parse_request(raw: object) -> AdjudicationRequest:
+def parse_request(raw: object, *, strict_json: bool = False) -> AdjudicationRequest:
     """Check §E.3 and build the request; raise StructureError with a readable reason."""
     if not isinstance(raw, dict):
         raise StructureError("request is not a JSON object")
@@ -209,7 +210,11 @@ def parse_request(raw: object) -> AdjudicationRequest:
     except ValidationError as exc:
         raise StructureError(_describe("context", exc)) from None
     return AdjudicationRequest.model_construct(
-        claim=claim, context=context, raw_claim=raw_claim, raw_context=raw_context
+        claim=claim,
+        context=context,
+        raw_claim=raw_claim,
+        raw_context=raw_context,
+        strict_json=strict_json,
     )
 
 

@@ -41,6 +41,8 @@ class Scope(_Data):
 
 
 class Validation(_Data):
+    """§5.1 value rules. Patterns are matched against the whole value (`fullmatch`)."""
+
     claim_id_pattern: str
     sexes: frozenset[str]
     npi_luhn_prefix: str
@@ -54,6 +56,30 @@ class Validation(_Data):
     routes: frozenset[str]
     delivery_modes: frozenset[str]
     diluted_preparation: str
+
+    @cached_property
+    def claim_id(self) -> re.Pattern[str]:
+        return re.compile(self.claim_id_pattern)
+
+    @cached_property
+    def place_of_service(self) -> re.Pattern[str]:
+        return re.compile(self.place_of_service_pattern)
+
+    @cached_property
+    def drug_procedure_code(self) -> re.Pattern[str]:
+        return re.compile(self.drug_procedure_code_pattern)
+
+    @cached_property
+    def other_procedure_codes(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.other_procedure_code_patterns)
+
+    @cached_property
+    def modifier(self) -> re.Pattern[str]:
+        return re.compile(self.modifier_pattern)
+
+    @cached_property
+    def ndc(self) -> re.Pattern[str]:
+        return re.compile(self.ndc_pattern)
 
 
 class CodePattern(_Data):

@@ -7,12 +7,16 @@ sorting and classifying once).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import date
 
 from models.request import AdjudicationRequest, Claim, Context, Documentation, Line
 from models.values import iso_date
 from policy.catalog import PolicyData
 from policy.enrichment import indication_groups
+
+
+_line_number = attrgetter("line_number")
 
 
 @dataclass(slots=True)
@@ -39,7 +43,7 @@ class ClaimView:
         claim = request.claim
         trigger = policy.scope.trigger_procedure_code
         jw = policy.scope.jw_modifier
-        lines = sorted(claim.lines or [], key=lambda line: line.line_number)
+        lines = sorted(claim.lines or (), key=_line_number)
         catheter: list[Line] = []
         drugs: list[Line] = []
         jw_lines: list[Line] = []

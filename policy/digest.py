@@ -5,11 +5,32 @@ from __future__ import annotations
 import hashlib
 import json
 
+import orjson
 
-def input_digest(raw_claim: object, raw_context: object) -> str:
-    """SHA-256 of `{"claim", "context"}` as Python's json.dumps with sorted keys, no spaces,
-    ASCII escapes — the serialisation §8.1 names, so other implementations can recompute it."""
-    canonical = json.dumps(
-        {"claim": raw_claim, "context": raw_context}, sort_keys=True, separators=(",", ":")
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+def canonical_json(raw_claim: object, raw_context: object, *, strict_json: bool = False) -> bytes:
+    """`{"claim", "context"}` exactly as Python's json.dumps(sort_keys=True, separators=(",", ":"))
+    writes it (ASCII escapes), the serialisation §8.1 names.
+
+    orjson writes the same bytes five times faster except for: non-ASCII and DEL (escaped by
+    json), floats in [1e-5, 1e-4) (exponent form in json), integers beyond 64 bits (orjson
+    refuses) and NaN/Infinity (null in orjson). The first three show in orjson's output or raise;
+    NaN and Infinity cannot come from a strict JSON decoder, so the fast path is taken only for
+    input decoded strictly (`strict_json`), and falls back to json.dumps whenever in doubt.
+    """
+    document = {"claim": raw_claim, "context": raw_context}
+    if strict_json:
+        try:
+            fast = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # an integer beyond 64 bits
+            fast = b""
+        if fast and fast.isascii() and b"\x7f" not in fast and b"0.0000" not in fast:
+            return fast
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+def input_digest(raw_claim: object, raw_context: object, *, strict_json: bool = False) -> str:
+    """Lower-case hex SHA-256 of the canonical JSON of claim and snapshot."""
+    return hashlib.sha256(
+        canonical_json(raw_claim, raw_context, strict_json=strict_json)
+    ).hexdigest()

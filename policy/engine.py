@@ -94,7 +94,9 @@ def decide(request: AdjudicationRequest, version: str | None = None) -> Decision
         icd10cm=fiscal_year_label(view.header_dos),
         processing_date=str(request.context.processing_date),
         relief=relief(request.claim.documentation),
-        digest=input_digest(request.raw_claim, request.raw_context),
+        digest=input_digest(
+            request.raw_claim, request.raw_context, strict_json=request.strict_json
+        ),
     )
     outcome = _run_gates(view, GATES_BEFORE_GROUPS)
     if outcome is None:

@@ -17,9 +17,28 @@ from policy.catalog import Hcpcs, PolicyData, Product
 from policy.codeset import code_set_for
 
 
+_GROUP_CACHE: dict[tuple[str, str, date], frozenset[str]] = {}
+_GROUP_CACHE_LIMIT = 100_000
+
+
 def indication_groups(code: object, header_dos: date, policy: PolicyData) -> frozenset[str]:
-    """Every Appendix A group (ACUTE_PERIOP included) a valid diagnosis code belongs to."""
-    if type(code) is not str or code_set_for(header_dos).status(code) == "unknown":
+    """Every Appendix A group (ACUTE_PERIOP included) a valid diagnosis code belongs to.
+
+    Memoised: a claim stream repeats a few hundred codes and dates, and policy data is immutable.
+    """
+    if type(code) is not str:
+        return frozenset()
+    key = (policy.label, code, header_dos)
+    groups = _GROUP_CACHE.get(key)
+    if groups is None:
+        if len(_GROUP_CACHE) >= _GROUP_CACHE_LIMIT:
+            _GROUP_CACHE.clear()
+        groups = _GROUP_CACHE[key] = _groups(code, header_dos, policy)
+    return groups
+
+
+def _groups(code: str, header_dos: date, policy: PolicyData) -> frozenset[str]:
+    if code_set_for(header_dos).status(code) == "unknown":
         return frozenset()
     return frozenset(
         name

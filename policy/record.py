@@ -13,6 +13,7 @@ from models.decision import (
     LineDecision,
     PendBlock,
     ReferenceVersions,
+    construct,
 )
 from models.request import Documentation
 from models.values import is_number
@@ -41,21 +42,19 @@ class RecordHeader:
         """A record with these outcome fields; the defaults are those of §8.1."""
         values: dict[str, Any] = {
             "decision_id": None,
-            "decided_at": None,
             "claim_id": self.claim_id,
             "policy_version": self.policy.label,
-            "reference_versions": ReferenceVersions.model_construct(
-                icd10cm=self.icd10cm,
-                drug_file=self.policy.reference_versions["drug_file"],
-                ncci=self.policy.reference_versions.get("ncci", "n/a"),
-            ),
+            "reference_versions": reference_versions(self.policy, self.icd10cm),
             "processing_date": self.processing_date,
+            "decided_at": None,
+            "decision": None,
             "partial": False,
             "claim_status_category": None,
             "group_code": None,
             "carc": None,
             "rarc": [],
             "x12_835_clp02": None,
+            "rule_ids": [],
             "pend": None,
             "line_decisions": [],
             "informational_findings": [],
@@ -64,7 +63,7 @@ class RecordHeader:
             "error": None,
         }
         values.update(fields)
-        return DecisionRecord.model_construct(**values)
+        return construct(DecisionRecord, values)
 
     def ignore(self, rule_id: str) -> DecisionRecord:
         return self.record(decision="ignore", rule_ids=[rule_id])
@@ -84,28 +83,50 @@ class RecordHeader:
         )
 
 
+_REFERENCE_VERSIONS: dict[tuple[str, str | None], ReferenceVersions] = {}
+
+
+def reference_versions(policy: PolicyData, icd10cm: str | None) -> ReferenceVersions:
+    """Shared frozen instances: a handful of (policy, code set) pairs exist."""
+    key = (policy.label, icd10cm)
+    found = _REFERENCE_VERSIONS.get(key)
+    if found is None:
+        found = _REFERENCE_VERSIONS[key] = ReferenceVersions(
+            icd10cm=icd10cm,
+            drug_file=policy.reference_versions["drug_file"],
+            ncci=policy.reference_versions.get("ncci", "n/a"),
+        )
+    return found
+
+
 def line_decision(result: LineResult) -> LineDecision:
     adjustment = result.adjustment
-    return LineDecision.model_construct(
-        line_number=result.line_number,
-        decision=result.decision,
-        group_code=adjustment.group_code if adjustment else None,
-        carc=adjustment.carc if adjustment else None,
-        rarc=list(adjustment.rarc) if adjustment else [],
-        criteria_failed=result.criteria_failed or None,
-        criteria_missing=result.criteria_missing or None,
+    return construct(
+        LineDecision,
+        {
+            "line_number": result.line_number,
+            "decision": result.decision,
+            "group_code": adjustment.group_code if adjustment else None,
+            "carc": adjustment.carc if adjustment else None,
+            "rarc": list(adjustment.rarc) if adjustment else [],
+            "criteria_failed": result.criteria_failed or None,
+            "criteria_missing": result.criteria_missing or None,
+        },
     )
 
 
 def pend_block(category: str, reasons: set[str], missing: set[str]) -> PendBlock:
-    return PendBlock.model_construct(
-        status_category=category,
-        reasons=sorted(reasons),
-        documentation_missing=sorted(missing),
-        followup=FOLLOWUP_P3 if category == "P3" else FOLLOWUP_P2,
+    return construct(
+        PendBlock,
+        {
+            "status_category": category,
+            "reasons": sorted(reasons),
+            "documentation_missing": sorted(missing),
+            "followup": FOLLOWUP_P3 if category == "P3" else FOLLOWUP_P2,
+        },
     )
 
 
 def error_info(error: BaseException) -> ErrorInfo:
     """What went wrong, without the claim's data (the message of our own exceptions)."""
-    return ErrorInfo.model_construct(error_class=type(error).__name__, message=str(error)[:500])
+    return ErrorInfo(error_class=type(error).__name__, message=str(error)[:500])

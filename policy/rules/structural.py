@@ -17,18 +17,20 @@ from policy.rules.outcome import GateDenial, gate_denial
 _TEN_DIGITS = re.compile(r"[0-9]{10}")
 
 
-@lru_cache(maxsize=64)
-def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text)
-
-
-def _matches(pattern: str, value: object) -> bool:
-    return type(value) is str and _pattern(pattern).fullmatch(value) is not None
+def _matches(pattern: re.Pattern[str], value: object) -> bool:
+    return type(value) is str and pattern.fullmatch(value) is not None
 
 
 def npi_is_valid(value: object, prefix: str) -> bool:
     """10 ASCII digits passing the Luhn check over the card-issuer prefix 80840 (VAL-04)."""
-    if type(value) is not str or not _TEN_DIGITS.fullmatch(value):
+    if type(value) is not str:
+        return False
+    return _luhn_npi(value, prefix)
+
+
+@lru_cache(maxsize=65536)  # a plan sees a bounded set of rendering providers
+def _luhn_npi(value: str, prefix: str) -> bool:
+    if not _TEN_DIGITS.fullmatch(value):
         return False
     digits = [int(c) for c in prefix + value]
     total = 0
@@ -40,7 +42,7 @@ def npi_is_valid(value: object, prefix: str) -> bool:
 
 def val_01_claim_id(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-01: claim_id is a string matching the claim-id pattern as a whole."""
-    if _matches(view.policy.validation.claim_id_pattern, view.claim.claim_id):
+    if _matches(view.policy.validation.claim_id, view.claim.claim_id):
         return None
     return gate_denial(view.policy, "ITDD-VAL-01")
 
@@ -87,7 +89,7 @@ def val_05_dates(view: ClaimView) -> GateDenial | None:
 
 def val_06_place_of_service(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-06: place_of_service is exactly two ASCII digits."""
-    if _matches(view.policy.validation.place_of_service_pattern, view.claim.place_of_service):
+    if _matches(view.policy.validation.place_of_service, view.claim.place_of_service):
         return None
     return gate_denial(view.policy, "ITDD-VAL-06")
 
@@ -96,11 +98,11 @@ def _code_problem(view: ClaimView, line: Line) -> str | None:
     rules = view.policy.validation
     code = line.procedure_code
     if line.drug is not None:
-        if not _matches(rules.drug_procedure_code_pattern, code):
+        if not _matches(rules.drug_procedure_code, code):
             return "ITDD-VAL-07/drug_code"
-    elif not any(_matches(p, code) for p in rules.other_procedure_code_patterns):
+    elif not any(_matches(p, code) for p in rules.other_procedure_codes):
         return "ITDD-VAL-07/other_code"
-    if any(not _matches(rules.modifier_pattern, m) for m in line.modifiers or []):
+    if any(not _matches(rules.modifier, m) for m in line.modifiers or []):
         return "ITDD-VAL-07/modifier"
     return None
 
@@ -142,7 +144,7 @@ def _drug_problem(view: ClaimView, line: Line) -> str | None:
     rules = view.policy.validation
     drug = line.drug
     assert drug is not None
-    if not _matches(rules.ndc_pattern, drug.ndc):
+    if not _matches(rules.ndc, drug.ndc):
         return "ITDD-VAL-10/ndc"
     unit = drug.ndc_unit_of_measure
     if type(unit) is not str or unit not in rules.ndc_units_of_measure:

@@ -23,11 +23,11 @@ def adjudicate_line(line: RawLine, version: str | None = None) -> DecisionRecord
     """The decision record, or an error record for a line that is not a request; never raises
     for bad input."""
     try:
-        raw = loads(line.text)
+        raw, strict = loads(line.text)
     except DecodeError as error:
         return error_record(line, "decode", str(error))
     try:
-        request = parse_request(raw)
+        request = parse_request(raw, strict_json=strict)
     except StructureError as error:
         return error_record(line, "structure", str(error))
     return decide_or_pend(request, version)

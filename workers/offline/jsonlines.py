@@ -22,12 +22,13 @@ class DecodeError(ValueError):
     """A line that is not JSON at all."""
 
 
-def loads(text: bytes) -> object:
+def loads(text: bytes) -> tuple[object, bool]:
+    """(value, strict): strict is True when orjson (no NaN/Infinity, 64-bit integers) decoded it."""
     try:
-        return orjson.loads(text)
+        return orjson.loads(text), True
     except orjson.JSONDecodeError:
         try:
-            return json.loads(text)
+            return json.loads(text), False
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise DecodeError(f"not valid JSON: {error}") from None
 

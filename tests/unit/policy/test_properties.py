@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from models.request import StructureError, parse_request
+from policy.digest import canonical_json
 from policy.engine import decide
 from tests.unit.conftest import CASES
 
@@ -130,3 +131,25 @@ def test_digest_changes_with_the_input() -> None:
     before = decide(parse_request(raw)).input_digest
     raw["claim"]["lines"][1]["charge"] = 18.01
     assert decide(parse_request(raw)).input_digest != before
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_fast_canonical_json_equals_python_json(value: Any) -> None:
+    """The orjson fast path writes exactly json.dumps' bytes, or falls back to it."""
+    import json
+    import math
+
+    def finite(item: Any) -> bool:
+        if isinstance(item, float):
+            return math.isfinite(item)
+        if isinstance(item, list):
+            return all(finite(child) for child in item)
+        if isinstance(item, dict):
+            return all(finite(child) for child in item.values())
+        return True
+
+    if not finite(value):
+        return  # cannot come from a strict decoder
+    expected = json.dumps({"claim": value, "context": {}}, sort_keys=True, separators=(",", ":"))
+    assert canonical_json(value, {}, strict_json=True) == expected.encode("ascii")
