@@ -7,14 +7,13 @@ sorting and classifying once).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
 from datetime import date
+from operator import attrgetter
 
 from models.request import AdjudicationRequest, Claim, Context, Documentation, Line
 from models.values import iso_date
 from policy.catalog import PolicyData
 from policy.enrichment import indication_groups
-
 
 _line_number = attrgetter("line_number")
 

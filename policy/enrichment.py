@@ -16,7 +16,6 @@ from models.values import r9
 from policy.catalog import Hcpcs, PolicyData, Product
 from policy.codeset import code_set_for
 
-
 _GROUP_CACHE: dict[tuple[str, str, date], frozenset[str]] = {}
 _GROUP_CACHE_LIMIT = 100_000
 
