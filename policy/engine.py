@@ -193,7 +193,9 @@ def internal_error_record(
 ) -> DecisionRecord:
     """A `pend` P2 `internal_error` record: a claim the engine could not decide is never lost.
 
-    It names the error so the claim can be re-run once the defect is fixed.
+    It names the error so the claim can be re-run once the defect is fixed. Choice: no rule
+    decided it, so `rule_ids` and `line_decisions` are empty and `pend.reasons` is
+    ["internal_error"] (the contract's reason; §8.4 lists only the policy's own reasons).
     """
     claim_fields = claim if isinstance(claim, dict) else {}
     policy = select_version(iso_date(processing_date), iso_date(claim_fields.get("service_date")))

@@ -22,7 +22,11 @@ from policy.rules.outcome import LineResult
 
 
 def relief(documentation: Documentation | None) -> float | int | None:
-    """`trial_result_percent_relief`: copied for the implant policy when it is a number."""
+    """`trial_result_percent_relief`: copied for the implant policy when it is a number.
+
+    Choice: §8.1 does not restrict it by outcome, so gate denials and `ignore` records carry it
+    too (it describes the documentation, not the decision).
+    """
     value = documentation.trial_result_percent_relief if documentation is not None else None
     return value if is_number(value) and isinstance(value, int | float) else None
 

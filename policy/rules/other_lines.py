@@ -22,6 +22,8 @@ def decide_other_line(view: ClaimView, line: Line) -> LineResult:
     code = line.procedure_code
     if code in policy.active_codes.deleted_codes or code not in policy.active_codes.codes:
         # ITDD-COD-01: deleted (62310/62311/62318/62319) or not in the Appendix F list.
+        # Choice: a HCPCS code on a line without a `drug` object is an other line (§2.4) and,
+        # not being in Appendix F, is denied here rather than treated as a drug.
         return LineResult(
             line.line_number, "deny", policy.outcome("ITDD-COD-01"), rule_ids=["ITDD-COD-01"]
         )

@@ -7,7 +7,11 @@ from policy.rules.outcome import Ignore
 
 
 def scope_01_trigger(view: ClaimView) -> Ignore | None:
-    """ITDD-SCOPE-01: no line at all (whatever its kind) bills exactly "62327"."""
+    """ITDD-SCOPE-01: no line at all (whatever its kind) bills exactly "62327".
+
+    Choice: §1.1 says "at least one line", so a drug line billed as 62327 keeps the claim in
+    scope; VAL-07 then denies it (M20: a drug line needs a HCPCS Level II code).
+    """
     trigger = view.policy.scope.trigger_procedure_code
     if any(line.procedure_code == trigger for line in view.lines):
         return None
