@@ -1,0 +1,51 @@
+# Two commands do all the set-up on a fresh machine (see README.md):
+#   make demo   - local broker + worker + sample claims, decisions printed, everything stopped
+#   make test   - the whole test suite (unit + integration on a real Apache Kafka broker)
+# Both install what they need first: system packages, the broker jars, the broker image, the venv.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup system venv demo test unit integration check bench schemas clean
+
+setup: system venv
+
+# apt packages, docker engine, Maven fetch of the broker, broker image (idempotent, cached).
+system:
+	bash .ci/install-system
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(BIN)/claims-adjudicator demo
+
+test: setup
+	bash .ci/test-suite
+
+unit: venv
+	$(BIN)/pytest -m "not integration" -q
+
+integration: setup
+	bash .ci/test-suite -m integration
+
+check: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: venv
+	$(BIN)/python bench/engine_throughput.py
+
+schemas: venv
+	$(BIN)/python -m models.schema_export
+
+clean:
+	deploy/kafka/local-broker stop || true
+	rm -rf $(VENV) deploy/kafka/.cache
