@@ -13,8 +13,9 @@ from typing import Any
 
 import faust
 
-from workers.agents import intake
+from workers.agents import adjudicate, intake
 from workers.metrics import Metrics
+from workers.reference import ReferenceTables
 from workers.settings import Settings
 from workers.transactions import GuardedTransport, Publisher
 from workers.web import register_endpoints
@@ -41,6 +42,8 @@ class Adjudicator:
     settings: Settings
     metrics: Metrics
     publisher: Publisher
+    references: ReferenceTables
+    members: Any
     submitted: Any
     by_member: Any
 
@@ -87,17 +90,24 @@ def build(settings: Settings) -> Adjudicator:
         settings=settings,
         metrics=metrics,
         publisher=Publisher(app),
+        references=ReferenceTables(settings),
+        # The member state (workers/member_state.py): raw bytes, co-partitioned with by_member.
+        members=app.Table(
+            "members", partitions=settings.partitions, key_type=bytes, value_type=bytes
+        ),
         submitted=app.topic(settings.topic_submitted, partitions=settings.partitions, **raw),
         by_member=app.topic(settings.topic_by_member, partitions=settings.partitions, **raw),
     )
     intake.register(adjudicator)
+    adjudicate.register(adjudicator)
+    app.task(adjudicator.references.run)
     metrics.watch_lag(lambda: _consumer_lag(app))
     register_endpoints(app, metrics, lambda: readiness(adjudicator))
     return adjudicator
 
 
 def readiness(adjudicator: Adjudicator) -> dict[str, bool]:
-    """Ready = claim partitions assigned, tables recovered, no rebalance in progress."""
+    """Ready = claim partitions assigned, tables recovered and loaded, no rebalance running."""
     app = adjudicator.app
     claim_topics = {adjudicator.settings.topic_submitted, adjudicator.settings.topic_by_member}
     assigned = any(tp.topic in claim_topics for tp in _assignment(app))
@@ -105,6 +115,7 @@ def readiness(adjudicator: Adjudicator) -> dict[str, bool]:
     return {
         "partitions_assigned": assigned,
         "tables_recovered": recovery is not None and recovery.completed.is_set(),
+        "reference_loaded": adjudicator.references.loaded.is_set(),
         "not_rebalancing": not app.rebalancing,
     }
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from models.decision import DecisionRecord
 from models.envelope import ClaimEnvelope
+from models.request import StructureError, parse_request
 
 
 class EnvelopeError(ValueError):
@@ -43,9 +44,16 @@ def decode_envelope(value: bytes | None) -> ClaimEnvelope:
             "NotAnObject", "envelope", f"envelope is a JSON {type(data).__name__}, not an object"
         )
     try:
-        return ClaimEnvelope.model_validate(data)
+        envelope = ClaimEnvelope.model_validate(data)
     except ValidationError as exc:
         raise EnvelopeError("ValidationError", "envelope", describe_validation(exc)) from None
+    try:
+        # §E.3: a claim without the request structure gets no decision; it is a dead letter.
+        parse_request({"claim": envelope.claim, "context": {"processing_date":
+                                                             envelope.processing_date}})
+    except StructureError as exc:
+        raise EnvelopeError("StructureError", "structure", str(exc)) from None
+    return envelope
 
 
 def describe_validation(exc: ValidationError) -> str:

@@ -191,3 +191,70 @@ async def read_topic(
 
 def header_map(record: Any) -> dict[str, bytes]:
     return dict(record.headers or ())
+
+
+@dataclass(frozen=True)
+class CaseFeed:
+    """What the case file's contexts say, as the topics the worker reads carry it."""
+
+    eligibility: list[Record]
+    prior_auths: list[Record]
+    history_imports: list[Record]
+    claims: list[Record]
+
+
+def case_feed(
+    cases: Iterable[Mapping[str, Any]], occurred_at: str, event_suffix: str = ""
+) -> CaseFeed:
+    """Eligibility and PA records, history imports and claim envelopes for cases.jsonl records.
+
+    An eligibility record carries `found: false` when the case's snapshot says the member is
+    known but not found (TC-054), so the worker's snapshot equals the case's.
+    """
+    eligibility: list[Record] = []
+    prior_auths: list[Record] = []
+    imports: list[Record] = []
+    claims: list[Record] = []
+    for case in cases:
+        claim, context = case["claim"], case["context"]
+        member = claim.get("member")
+        member_id = member.get("member_id") if isinstance(member, dict) else None
+        if isinstance(member_id, str) and member_id:
+            if isinstance(context.get("eligibility"), dict):
+                record = {"member_id": member_id, **context["eligibility"]}
+                eligibility.append((member_id.encode(), orjson.dumps(record)))
+            if context.get("claims_history") or context.get("adjudicated_claim_ids"):
+                imports.append(history_import(member_id, context.get("claims_history") or [],
+                                              context.get("adjudicated_claim_ids") or []))
+        for pa in context.get("prior_authorizations") or ():
+            prior_auths.append((str(pa["pa_number"]).encode(), orjson.dumps(pa)))
+        event_id = f"{case['case_id']}{event_suffix}"
+        claims.append(
+            (
+                str(claim.get("claim_id")).encode(),
+                envelope(claim, event_id, context["processing_date"], occurred_at),
+            )
+        )
+    return CaseFeed(eligibility, prior_auths, imports, claims)
+
+
+def history_import(
+    member_id: str, claims_history: list[Any], adjudicated_claim_ids: list[str]
+) -> Record:
+    """A history-import record (decisions made before the worker existed) for the by-member
+    topic: key `m:<member_id>`, sent with header `kind: history-import`."""
+    value = {"claims_history": claims_history, "adjudicated_claim_ids": adjudicated_claim_ids}
+    return b"m:" + member_id.encode(), orjson.dumps(value)
+
+
+HISTORY_IMPORT_HEADERS = [("kind", b"history-import")]
+
+
+async def load_feed(bootstrap: str, settings: Settings, feed: CaseFeed) -> None:
+    """Reference topics and history imports first, claims last (imports precede claims in
+    every by-member partition because claims reach it only through the intake agent)."""
+    await produce(bootstrap, settings.topic_eligibility, feed.eligibility)
+    await produce(bootstrap, settings.topic_prior_auth, feed.prior_auths)
+    await produce(bootstrap, settings.topic_by_member, feed.history_imports,
+                  headers=HISTORY_IMPORT_HEADERS)
+    await produce(bootstrap, settings.topic_submitted, feed.claims)

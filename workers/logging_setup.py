@@ -44,6 +44,7 @@ LOGGABLE_KEYS: frozenset[str] = frozenset(
         "policy_version",
         # counts and durations
         "count",
+        "found",
         "counts",
         "latency_ms",
         "waited_ms",

@@ -36,7 +36,6 @@ def worker_settings(bootstrap: str, name: str, port: int, tmp_path: Path) -> Set
         topic_by_member=f"{name}.by-member",
         web_port=port,
         data_dir=tmp_path / "data",
-        eligibility_grace_seconds=0,
     )
 
 
@@ -94,6 +93,9 @@ def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
         forwarded = asyncio.run(
             read_topic(kafka_bootstrap, settings.topic_by_member, until=2, timeout=60)
         )
+        decisions = asyncio.run(
+            read_topic(kafka_bootstrap, settings.topic_decisions, until=2, timeout=60)
+        )
         metrics = worker.metrics()
     finally:
         worker.stop()
@@ -114,3 +116,8 @@ def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
     assert [orjson.loads(r.value)["event_id"] for r in forwarded] == ["evt-good-1", "evt-good-2"]
     assert all(r.key == b"m:TSTMBR000001" for r in forwarded)
     assert 'claims_dlq_total{error_class="JSONDecodeError"} 3.0' in metrics
+    # No eligibility record was loaded: ELIG-01; the same claim again (new event id) is DUP-01,
+    # read from the worker's own state.
+    assert [orjson.loads(r.value)["rule_ids"] for r in decisions] == [
+        ["ITDD-ELIG-01"], ["ITDD-DUP-01"],
+    ]

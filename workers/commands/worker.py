@@ -16,8 +16,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workers.runner import run_worker  # noqa: PLC0415 - keeps faust out of `decide`
-    from workers.settings import Settings  # noqa: PLC0415
+    from workers.runner import run_worker  # lazy: keeps faust out of `decide`
+    from workers.settings import Settings
 
     overrides = {} if args.web_port is None else {"web_port": args.web_port}
     return run_worker(Settings(**overrides))

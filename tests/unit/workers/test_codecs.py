@@ -38,14 +38,21 @@ def test_valid_envelope_decodes() -> None:
         (orjson.dumps({**GOOD, "schema_version": True}), "ValidationError", "envelope"),
         (orjson.dumps({**GOOD, "event_type": "claim.updated"}), "ValidationError", "envelope"),
         (orjson.dumps({**GOOD, "processing_date": "20260302"}), "ValidationError", "envelope"),
-        (orjson.dumps({**GOOD, "occurred_at": "2026-03-02T14:03:00"}), "ValidationError",
-         "envelope"),
-        (orjson.dumps({k: v for k, v in GOOD.items() if k != "claim"}), "ValidationError",
-         "envelope"),
+        (
+            orjson.dumps({**GOOD, "occurred_at": "2026-03-02T14:03:00"}),
+            "ValidationError",
+            "envelope",
+        ),
+        (
+            orjson.dumps({k: v for k, v in GOOD.items() if k != "claim"}),
+            "ValidationError",
+            "envelope",
+        ),
     ],
 )
-def test_invalid_envelopes_are_dead_letters(value: bytes | None, error_class: str,
-                                            stage: str) -> None:
+def test_invalid_envelopes_are_dead_letters(
+    value: bytes | None, error_class: str, stage: str
+) -> None:
     with pytest.raises(EnvelopeError) as caught:
         decode_envelope(value)
     assert (caught.value.error_class, caught.value.stage) == (error_class, stage)
@@ -67,8 +74,9 @@ def test_validation_message_never_quotes_the_input() -> None:
         ({"member": {"member_id": 42}, "claim_id": "CLM-2"}, b"c:CLM-2"),
     ],
 )
-def test_routing_key_falls_back_when_member_id_is_unusable(claim: dict[str, object],
-                                                           key: bytes) -> None:
+def test_routing_key_falls_back_when_member_id_is_unusable(
+    claim: dict[str, object], key: bytes
+) -> None:
     envelope = decode_envelope(orjson.dumps({**GOOD, "claim": claim}))
     assert member_routing_key(envelope) == key
 
@@ -78,8 +86,12 @@ def test_dlq_headers_are_exactly_the_contract_headers() -> None:
     message = SimpleNamespace(topic="claims.submitted.v1", partition=2, offset=41)
     headers = dlq_headers(error, message.topic, message.partition, message.offset)
     assert [name for name, _ in headers] == [
-        "error.class", "error.message", "error.stage",
-        "source.topic", "source.partition", "source.offset",
+        "error.class",
+        "error.message",
+        "error.stage",
+        "source.topic",
+        "source.partition",
+        "source.offset",
     ]
     values = dict(headers)
     assert values["source.partition"] == b"2"

@@ -17,8 +17,12 @@ def test_only_allow_listed_keys_are_logged() -> None:
     stream = io.StringIO()
     configure_logging("json", "INFO", stream=stream)
     get_logger("test").info(
-        "decided", claim_id="CLM-1", decision="deny", member_id="TSTMBR000001",
-        dob="1968-04-12", diagnosis_codes=["M96.1"],
+        "decided",
+        claim_id="CLM-1",
+        decision="deny",
+        member_id="TSTMBR000001",
+        dob="1968-04-12",
+        diagnosis_codes=["M96.1"],
     )
     (line,) = _lines(stream)
     assert line["claim_id"] == "CLM-1"

@@ -1,0 +1,115 @@
+"""End to end on the real broker: every case of samples/cases.jsonl, fed through the topics the
+worker reads, yields the same decision record as the offline engine on the case's snapshot
+(`ignore` publishes nothing), and the worker's whole log output carries none of the cases' PHI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from models.request import parse_request
+from policy.engine import decide
+from workers.harness import WorkerProcess, case_feed, header_map, load_feed, read_topic
+from workers.settings import Settings
+from workers.topics import ensure_topics
+
+pytestmark = pytest.mark.integration
+
+CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
+UNSTAMPED = ("decision_id", "decided_at")
+
+
+def load_cases() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
+
+
+def unique_settings(bootstrap: str, port: int, tmp_path: Path, **overrides: Any) -> Settings:
+    name = f"e2e-{uuid.uuid4().hex[:10]}"
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": bootstrap,
+        "app_id": f"{name}-app",
+        "topic_submitted": f"{name}.submitted",
+        "topic_eligibility": f"{name}.eligibility",
+        "topic_prior_auth": f"{name}.pa",
+        "topic_decisions": f"{name}.decisions",
+        "topic_dlq": f"{name}.dlq",
+        "topic_by_member": f"{name}.by-member",
+        "web_port": port,
+        "data_dir": tmp_path / "data",
+        **overrides,
+    }
+    return Settings(**values)
+
+
+def offline(case: dict[str, Any]) -> dict[str, Any]:
+    record = decide(parse_request({"claim": case["claim"], "context": case["context"]}))
+    return {k: v for k, v in record.to_dict().items() if k not in UNSTAMPED}
+
+
+def phi_values(cases: list[dict[str, Any]]) -> set[str]:
+    """Member ids, dates of birth and diagnosis codes of every case."""
+    values: set[str] = set()
+    for case in cases:
+        member = case["claim"].get("member") or {}
+        for name in ("member_id", "dob"):
+            if isinstance(member.get(name), str) and member[name]:
+                values.add(member[name])
+        values.update(c for c in case["claim"].get("diagnosis_codes") or () if isinstance(c, str))
+    return values
+
+
+def test_every_case_decided_as_offline(
+    kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
+) -> None:
+    cases = load_cases()
+    settings = unique_settings(kafka_bootstrap, unused_tcp_port, tmp_path)
+    asyncio.run(ensure_topics(settings))
+    now = datetime.now(UTC).isoformat()
+    asyncio.run(load_feed(kafka_bootstrap, settings, case_feed(cases, now)))
+    published = [c for c in cases if c["expected"]["decision"] != "ignore"]
+
+    log_path = tmp_path / "worker.log"
+    worker = WorkerProcess(settings, log_path)
+    worker.start()
+    try:
+        worker.wait_ready()
+        records = asyncio.run(
+            read_topic(kafka_bootstrap, settings.topic_decisions, until=len(published) + 1,
+                       timeout=90, idle=8)
+        )
+        metrics = worker.metrics()
+    finally:
+        assert worker.stop() == 0
+
+    by_claim: dict[str, list[Any]] = {}
+    for record in records:
+        by_claim.setdefault(record.key.decode(), []).append(record)
+    assert len(records) == len(published), "one decision per non-ignored case, no more"
+    for case in cases:
+        claim_id = case["claim"]["claim_id"]
+        if case["expected"]["decision"] == "ignore":
+            assert claim_id not in by_claim
+            continue
+        (record,) = by_claim[claim_id]
+        got = orjson.loads(record.value)
+        assert got["decision_id"] and got["decided_at"]
+        assert {k: v for k, v in got.items() if k not in UNSTAMPED} == offline(case), (
+            case["case_id"]
+        )
+        assert header_map(record)["decision"] == got["decision"].encode()
+
+    assert "claims_ignored_total 2.0" in metrics
+    assert 'claims_decisions_total{decision="approve"}' in metrics
+
+    log_text = log_path.read_text(encoding="utf-8", errors="replace")
+    assert "worker starting" in log_text
+    leaked = sorted(value for value in phi_values(cases) if value in log_text)
+    assert leaked == [], f"PHI in logs: {leaked[:5]}"

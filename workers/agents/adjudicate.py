@@ -1,0 +1,147 @@
+"""Agent B: the by-member topic → decision on `claims.decisions.v1`.
+
+A partition of the by-member topic holds all claims of its members, so the member's state
+(history, adjudicated ids, decided event ids) is read and written here only, in the same
+transaction as the decision. Body: decode → snapshot → engine → encode → send.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from models.decision import DecisionRecord
+from models.request import parse_request
+from policy.engine import decide_or_pend, internal_error_record
+from workers.codecs import claim_key, encode_decision
+from workers.logging_setup import get_logger
+from workers.member_state import MemberState
+from workers.snapshot import build_context, member_id_of
+from workers.stamp import stamp
+
+if TYPE_CHECKING:
+    from workers.app import Adjudicator
+
+log = get_logger(__name__)
+
+KIND_HEADER = "kind"
+HISTORY_IMPORT = b"history-import"
+
+
+def register(adj: Adjudicator) -> None:
+    """Register the adjudication agent on the app."""
+
+    @adj.app.agent(adj.by_member, name="claims-adjudicator.adjudicate")
+    async def adjudicate(stream: Any) -> None:
+        # Deciding before eligibility and PAs are loaded would deny claims ELIG-01 by mistake.
+        await adj.references.loaded.wait()
+        async for _ in stream:
+            await handle(adj, stream.current_event.message)
+
+
+async def handle(adj: Adjudicator, message: Any) -> None:
+    """One message of the by-member topic: a claim envelope or a history import."""
+    if (KIND_HEADER, HISTORY_IMPORT) in (message.headers or ()):
+        await _apply_import(adj, message)
+        return
+    envelope = orjson.loads(message.value)  # validated by the intake agent
+    event_id: str = envelope["event_id"]
+    state = MemberState.decode(adj.members.data.get(message.key))
+    if state.seen(event_id):
+        adj.metrics.duplicates.inc()
+        log.info("duplicate event skipped", event_id=event_id, partition=message.partition)
+        return
+    claim: dict[str, Any] = envelope["claim"]
+    occurred_at = datetime.fromisoformat(envelope["occurred_at"]).timestamp()
+    await _wait_for_eligibility(adj, claim, occurred_at)
+    record = stamp(decide(adj, claim, envelope["processing_date"], state))
+    if record.decision == "ignore":
+        # Nothing is published for an out-of-scope claim, so there is nothing to de-duplicate.
+        adj.metrics.ignored.inc()
+        log.info("claim out of scope", event_id=event_id, rule_ids=record.rule_ids)
+        return
+    state.mark_seen(event_id)
+    state.record(claim, record)
+    async with adj.app.effects_guard:
+        await adj.publisher.send(
+            message.tp,
+            adj.settings.topic_decisions,
+            key=claim_key(claim, event_id),
+            value=encode_decision(record),
+            headers=[("decision", record.decision.encode())],
+        )
+        await _save_state(adj, message, state)
+    _count(adj, record, occurred_at)
+
+
+def decide(
+    adj: Adjudicator, claim: dict[str, Any], processing_date: str, state: MemberState
+) -> DecisionRecord:
+    """The engine's record; an enrichment failure becomes a P2 internal_error pend."""
+    context: dict[str, Any] | None = None
+    try:
+        context = build_context(claim, processing_date, adj.references, state)
+        request = parse_request({"claim": claim, "context": context})
+    except Exception as error:  # a claim is pended, never lost or retried forever
+        adj.metrics.internal_errors.inc()
+        log.exception("enrichment failed", claim_id=_loggable_id(claim), stage="enrichment")
+        return internal_error_record(claim, processing_date, error, context)
+    record = decide_or_pend(request)
+    if record.error is not None:
+        adj.metrics.internal_errors.inc()
+        log.error("engine failed", claim_id=_loggable_id(claim), stage="engine",
+                  error_class=record.error.error_class)
+    return record
+
+
+async def _wait_for_eligibility(adj: Adjudicator, claim: dict[str, Any], occurred_at: float
+                                ) -> None:
+    """The claim-before-eligibility race: wait until occurred_at + grace, then decide anyway."""
+    member_id = member_id_of(claim)
+    if member_id is None or member_id in adj.references.eligibility:
+        return
+    remaining = occurred_at + adj.settings.eligibility_grace_seconds - time.time()
+    if remaining > 0:
+        started = time.monotonic()
+        found = await adj.references.wait_for_eligibility(member_id, remaining)
+        log.info(
+            "waited for eligibility", claim_id=_loggable_id(claim),
+            waited_ms=round((time.monotonic() - started) * 1000), found=found,
+        )
+
+
+async def _save_state(adj: Adjudicator, message: Any, state: MemberState) -> None:
+    """Write the member's state to the table and its changelog (same partition, same txn)."""
+    value = state.encode()
+    adj.members.data[message.key] = value
+    await adj.publisher.send(
+        message.tp,
+        adj.members.changelog_topic.get_topic_name(),
+        key=message.key,
+        value=value,
+        partition=message.partition,
+    )
+
+
+async def _apply_import(adj: Adjudicator, message: Any) -> None:
+    state = MemberState.decode(adj.members.data.get(message.key))
+    state.merge_import(orjson.loads(message.value))
+    async with adj.app.effects_guard:
+        await _save_state(adj, message, state)
+    log.info("history imported", partition=message.partition, offset=message.offset)
+
+
+def _count(adj: Adjudicator, record: DecisionRecord, occurred_at: float) -> None:
+    metrics = adj.metrics
+    metrics.decisions.labels(record.decision).inc()
+    for rule_id in record.rule_ids:
+        metrics.rules.labels(rule_id).inc()
+    metrics.latency.observe(max(0.0, time.time() - occurred_at))
+
+
+def _loggable_id(claim: dict[str, Any]) -> str | None:
+    claim_id = claim.get("claim_id")
+    return claim_id if isinstance(claim_id, str) else None

@@ -1,0 +1,129 @@
+"""A member's own decided history: the state behind FREQ-01, DUP-01 and event de-duplication.
+
+One value per member (key of the by-member topic), updated in the same Kafka transaction as the
+decision it records, so the next claim of the member always sees it:
+
+- `history`: one item per drug line (JW excluded) of the member's decided ITDD claims, in the
+  §E.2 shape, replaced as a whole when the same claim is decided again (a pend, then the
+  approval after records arrived);
+- `adjudicated`: ids of claims with a published approve or deny (§3, DUP-01);
+- `events`: the last event ids decided for the member, so a redelivered or re-sent event is
+  not decided twice (an event always lands on its member's partition).
+
+Pure functions over plain data; the agent does the I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from models.decision import DecisionRecord
+from models.values import iso_date
+from policy.catalog import load_policy, normalise_version
+
+# Enough to recognise any realistic redelivery or re-send; a member has few claims.
+MAX_EVENT_IDS = 1000
+DUP_RULE = "ITDD-DUP-01"
+
+
+@dataclass
+class MemberState:
+    history: list[dict[str, Any]] = field(default_factory=list)
+    adjudicated: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+
+    @classmethod
+    def decode(cls, value: bytes | None) -> MemberState:
+        if not value:
+            return cls()
+        data = orjson.loads(value)
+        return cls(
+            history=list(data.get("history", ())),
+            adjudicated=list(data.get("adjudicated", ())),
+            events=list(data.get("events", ())),
+        )
+
+    def encode(self) -> bytes:
+        return orjson.dumps(
+            {"history": self.history, "adjudicated": self.adjudicated, "events": self.events}
+        )
+
+    def seen(self, event_id: str) -> bool:
+        return event_id in self.events
+
+    def mark_seen(self, event_id: str) -> None:
+        self.events.append(event_id)
+        del self.events[:-MAX_EVENT_IDS]
+
+    def snapshot_for(self, claim_id: object) -> tuple[list[dict[str, Any]], list[str]]:
+        """(claims_history, adjudicated_claim_ids) for a claim's enrichment snapshot.
+
+        The claim's own earlier items are left out of the history (§8.6: a claim is never an
+        earlier trial of itself); its id stays in the adjudicated ids, so a re-submission of
+        an approved or denied claim is DUP-01.
+        """
+        history = [item for item in self.history if item.get("claim_id") != claim_id]
+        return history, list(self.adjudicated)
+
+    def record(self, claim: dict[str, Any], record: DecisionRecord) -> bool:
+        """Add a published decision; False when it adds nothing (DUP-01, internal error)."""
+        if record.decision == "ignore" or record.error is not None:
+            return False
+        if DUP_RULE in record.rule_ids:
+            return False  # the claim's first decision stays the one on record
+        claim_id = record.claim_id
+        if not isinstance(claim_id, str):
+            return False
+        items = history_items(claim, record)
+        self.history = [item for item in self.history if item.get("claim_id") != claim_id]
+        self.history.extend(items)
+        if record.decision in ("approve", "deny") and claim_id not in self.adjudicated:
+            self.adjudicated.append(claim_id)
+        return True
+
+    def merge_import(self, imported: dict[str, Any]) -> None:
+        """Load decisions made before the worker existed (a history-import record)."""
+        for item in imported.get("claims_history") or ():
+            if isinstance(item, dict) and item not in self.history:
+                self.history.append(item)
+        for claim_id in imported.get("adjudicated_claim_ids") or ():
+            if isinstance(claim_id, str) and claim_id not in self.adjudicated:
+                self.adjudicated.append(claim_id)
+
+
+def history_items(claim: dict[str, Any], record: DecisionRecord) -> list[dict[str, Any]]:
+    """§E.2 items for the drug lines of a decided claim: DOS, agent name and line decision."""
+    agents = load_policy(normalise_version(record.policy_version)).drugs.hcpcs
+    outcome = {line.line_number: line.decision for line in record.line_decisions}
+    items: list[dict[str, Any]] = []
+    lines = claim.get("lines")
+    for line in sorted(
+        (line for line in lines or () if isinstance(line, dict)),
+        key=lambda line: line.get("line_number") or 0,
+    ):
+        modifiers = line.get("modifiers")
+        if not isinstance(line.get("drug"), dict):
+            continue
+        if isinstance(modifiers, list) and "JW" in modifiers:
+            continue
+        code = line.get("procedure_code")
+        hcpcs = agents.get(code) if isinstance(code, str) else None
+        decision = outcome.get(line.get("line_number"))  # type: ignore[arg-type]
+        service_date = line.get("service_date")
+        if hcpcs is None or decision not in ("approve", "deny", "pend"):
+            continue
+        if iso_date(service_date) is None:
+            continue
+        items.append(
+            {
+                "claim_id": record.claim_id,
+                "service_date": service_date,
+                "procedure_code": "62327",
+                "agent": hcpcs.agent,
+                "decision": decision,
+            }
+        )
+    return items
