@@ -1,0 +1,169 @@
+"""Integration-test harness: one real Apache Kafka broker per test session.
+
+* ``KAFKA_BOOTSTRAP_SERVERS`` set: use that broker (e.g. ``deploy/kafka/local-broker start``).
+* otherwise: build (if missing) and start the ``claims-adjudicator/kafka`` image through
+  testcontainers - Ryuk off (no registry to pull it from), the broker port published on
+  127.0.0.1 only as the *same* port number it listens on and advertises, so the advertised
+  ``127.0.0.1:PORT`` works from the host and from the broker itself. Readiness is the broker's
+  "Kafka Server started" log line, not a port check. ``KAFKA_TEST_IMAGE`` overrides the image.
+
+Fixtures: ``kafka_bootstrap`` (session, "127.0.0.1:PORT"), ``kafka_broker`` (session,
+:class:`KafkaBroker`) and ``broker_container`` (the same broker, for tests that restart it; it is
+started again after the test if the test left it stopped). Never skipped: a broker that cannot
+be had fails the tests.
+"""
+
+from __future__ import annotations
+
+import os
+
+# testcontainers reads its configuration when first imported: set it before any import of it.
+os.environ["TESTCONTAINERS_RYUK_DISABLED"] = "true"
+os.environ["TESTCONTAINERS_CONNECTION_MODE"] = "docker_host"
+os.environ["TESTCONTAINERS_HOST_OVERRIDE"] = "127.0.0.1"
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.integration.kafka_util import (
+    BUILD_IMAGE,
+    READY_LINE,
+    KafkaBroker,
+    wait_for_ready_line,
+)
+
+if TYPE_CHECKING:
+    from testcontainers.core.container import DockerContainer
+
+START_TIMEOUT_S = 120.0
+BUILD_TIMEOUT_S = 1800.0
+OWNER_LABEL = "claims-adjudicator.test-broker.owner-pid"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _broker_image() -> str:
+    """The image to run: ``KAFKA_TEST_IMAGE`` or the tag printed by build-broker-image."""
+    if image := os.environ.get("KAFKA_TEST_IMAGE"):
+        return image
+    try:
+        proc = subprocess.run(
+            [str(BUILD_IMAGE)], capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.fail(f"cannot build the broker image with {BUILD_IMAGE}: {exc}", pytrace=False)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        pytest.fail(
+            f"{BUILD_IMAGE} failed (exit {proc.returncode}); set KAFKA_BOOTSTRAP_SERVERS to use "
+            f"a running broker instead.\n--- stderr (tail):\n{proc.stderr[-4000:]}",
+            pytrace=False,
+        )
+    return lines[-1]
+
+
+def _remove_stale_containers() -> None:
+    """Remove broker containers left by test sessions that died (Ryuk is off)."""
+    from testcontainers.core.docker_client import DockerClient
+
+    client = DockerClient().client
+    for old in client.containers.list(all=True, filters={"label": OWNER_LABEL}):
+        pid = int(old.labels.get(OWNER_LABEL, "0") or 0)
+        try:
+            os.kill(pid, 0)
+        except (ProcessLookupError, PermissionError, OverflowError):
+            old.remove(force=True, v=True)
+
+
+def _start_container(image: str) -> tuple[DockerContainer, str]:
+    from testcontainers.core.config import testcontainers_config
+    from testcontainers.core.container import DockerContainer
+
+    # in case something imported testcontainers before this conftest set the environment
+    testcontainers_config.ryuk_disabled = True
+
+    _remove_stale_containers()
+    port = _free_port()
+    container = (
+        DockerContainer(
+            image,
+            labels={OWNER_LABEL: str(os.getpid())},
+            name=f"claims-adjudicator-kafka-test-{os.getpid()}-{port}",
+        )
+        .with_env("KAFKA_LISTENERS", f"PLAINTEXT://0.0.0.0:{port},CONTROLLER://0.0.0.0:9093")
+        .with_env("KAFKA_ADVERTISED_LISTENERS", f"PLAINTEXT://127.0.0.1:{port}")
+    )
+    # Published on loopback only, host port == container port (with_bind_ports has no host ip).
+    container.ports = {f"{port}/tcp": ("127.0.0.1", port)}  # type: ignore[dict-item]
+    started = time.monotonic()
+    container.start()
+    try:
+        wait_for_ready_line(container, START_TIMEOUT_S)
+        host = container.get_container_host_ip()
+        mapped = container.get_exposed_port(port)
+    except BaseException:
+        _dump_logs(container)
+        container.stop()
+        raise
+    if (host, mapped) != ("127.0.0.1", port):
+        container.stop()
+        pytest.fail(
+            f"broker published as {host}:{mapped}, expected 127.0.0.1:{port}", pytrace=False
+        )
+    print(
+        f"kafka test broker {image} ready on 127.0.0.1:{port} in {time.monotonic() - started:.1f}s"
+    )
+    return container, f"127.0.0.1:{port}"
+
+
+def _dump_logs(container: DockerContainer) -> None:
+    try:
+        out, err = container.get_logs()
+        print((out + err).decode(errors="replace")[-8000:])
+    except Exception as exc:  # pragma: no cover - diagnostics only
+        print(f"(no container logs: {exc})")
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[KafkaBroker]:
+    if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield KafkaBroker(bootstrap)
+        return
+    image = _broker_image()
+    try:
+        container, bootstrap = _start_container(image)
+    except Exception as exc:
+        pytest.fail(
+            f"could not start broker image {image} (waiting for {READY_LINE!r}): {exc}",
+            pytrace=False,
+        )
+    try:
+        yield KafkaBroker(bootstrap, container)
+    finally:
+        container.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_broker: KafkaBroker) -> str:
+    """Bootstrap address of the session's broker, e.g. ``127.0.0.1:41234``."""
+    return kafka_broker.bootstrap
+
+
+@pytest.fixture
+def broker_container(kafka_broker: KafkaBroker) -> Iterator[KafkaBroker]:
+    """The session's broker for tests that stop/restart it (``restart_broker()``).
+
+    ``.container`` is the testcontainers object (``None`` with KAFKA_BOOTSTRAP_SERVERS).
+    """
+    yield kafka_broker
+    if not kafka_broker.is_running():
+        kafka_broker.start_broker()
