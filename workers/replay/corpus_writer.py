@@ -1,0 +1,130 @@
+"""Writing a corpus fast: per claim, only byte substitutions into pre-serialised templates.
+
+No per-claim dict, deep copy or JSON encoding: a claim is its template's bytes with the
+placeholder ids replaced, and its record's digest is the SHA-256 of the template's canonical
+bytes with the same replacements (ids are plain ASCII, so the canonical form stays canonical).
+decision_id and decided_at are drawn from the seeded generator, so a seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import random
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from workers.replay.corpus import CLAIM_TOKEN, MEMBER_TOKEN, CorpusSpec, Template
+from workers.replay.progress import Progress
+
+_CLAIM = CLAIM_TOKEN.encode()
+_MEMBER = MEMBER_TOKEN.encode()
+_NO_ID = b'"decision_id":null'
+_NO_TIME = b'"decided_at":null'
+BATCH = 10_000
+DAY_MS = 86_400_000
+
+# Broken lines, as archives have them: cut short, not JSON, or not a valid request (§E.3).
+_NOT_JSON = b"<<corrupt archive record>>"
+_BAD_REQUEST = b'{"claim":["not","an","object"],"context":{"processing_date":"2026-02-30"}}'
+
+
+def decision_id(millis: int, bits: int) -> str:
+    """UUIDv7 layout (RFC 9562) from a time and 74 seeded random bits."""
+    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (bits >> 62) << 64 | 0x2 << 62
+    value |= bits & ((1 << 62) - 1)
+    h = f"{value:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _day_ms(processing_date: str) -> int:
+    day = datetime.fromisoformat(processing_date).replace(tzinfo=UTC)
+    return int(day.timestamp() * 1000)
+
+
+def _timestamp(millis: int) -> bytes:
+    moment = datetime.fromtimestamp(millis / 1000, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z").encode()
+
+
+def corpus_lines(templates: list[Template], spec: CorpusSpec) -> Iterator[bytes]:
+    """The corpus, one line (without newline) per claim."""
+    rng = random.Random(f"{spec.seed}:claims")
+    members = max(1, spec.count // 3)
+    day_ms = [_day_ms(t.processing_date) for t in templates]
+    digests = [t.digest.encode() for t in templates]
+    picks = rng.choices(range(len(templates)), k=spec.count)
+    for sequence, pick in enumerate(picks, start=1):
+        template = templates[pick]
+        claim_id = b"CLM-GEN-%010d" % sequence
+        member_id = b"TSTMBR-%010d" % rng.randrange(members)
+        request = template.request.replace(_CLAIM, claim_id).replace(_MEMBER, member_id)
+        if spec.with_decisions:
+            canonical = template.canonical.replace(_CLAIM, claim_id).replace(_MEMBER, member_id)
+            digest = hashlib.sha256(canonical).hexdigest().encode()
+            millis = day_ms[pick] + rng.randrange(DAY_MS)
+            record = (
+                template.decision.replace(_CLAIM, claim_id)
+                .replace(digests[pick], digest)
+                .replace(
+                    _NO_ID,
+                    b'"decision_id":"%s"' % decision_id(millis, rng.getrandbits(74)).encode(),
+                )
+                .replace(_NO_TIME, b'"decided_at":"%s"' % _timestamp(millis))
+            )
+            line = b'{"request":' + request + b',"decision":' + record + b"}"
+        else:
+            line = request
+        if spec.malformed_share and rng.random() < spec.malformed_share:
+            line = _malformed(rng, line)
+        yield line
+
+
+def _malformed(rng: random.Random, line: bytes) -> bytes:
+    kind = rng.randrange(3)
+    if kind == 0:
+        return line[: len(line) // 2]
+    if kind == 1:
+        return _NOT_JSON
+    return _BAD_REQUEST
+
+
+def _open(path: str) -> IO[bytes]:
+    if path == "-":
+        return sys.stdout.buffer
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if path.endswith(".gz"):
+        return gzip.open(path, "wb", compresslevel=1)  # type: ignore[return-value]
+    return Path(path).open("wb", buffering=1 << 20)
+
+
+def write_corpus(
+    path: str, templates: list[Template], spec: CorpusSpec, progress: Progress | None = None
+) -> int:
+    """Write the corpus to `path` (`.gz` ok, `-` = stdout); the number of lines written."""
+    out = _open(path)
+    written = 0
+    batch: list[bytes] = []
+    try:
+        for line in corpus_lines(templates, spec):
+            batch.append(line)
+            if len(batch) >= BATCH:
+                out.write(b"\n".join(batch) + b"\n")
+                written += len(batch)
+                if progress is not None:
+                    progress.advance(len(batch))
+                batch = []
+        if batch:
+            out.write(b"\n".join(batch) + b"\n")
+            written += len(batch)
+            if progress is not None:
+                progress.advance(len(batch))
+    finally:
+        if path == "-":
+            out.flush()
+        else:
+            out.close()
+    return written

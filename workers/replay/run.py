@@ -1,0 +1,182 @@
+"""The `replay` command's body: check everything that can be checked, then run, then report.
+
+Every check that can fail without reading a claim (range syntax, sink topic, file and topics
+present) runs before the first claim is read, so a mistake costs seconds, not an hour's replay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from workers.replay.parallel import default_processes
+from workers.replay.pipeline import run_replay
+from workers.replay.progress import Progress
+from workers.replay.render import render_text, write_reports
+from workers.replay.sinks import FileSink, Sink
+from workers.replay.sources import FileSource
+from workers.replay.topic_range import RangeError, TopicRange, build_range
+from workers.replay.work import ReplayOptions
+
+
+class UsageError(ValueError):
+    """Something the user must change before the replay can run (exit status 2)."""
+
+
+@dataclass(frozen=True)
+class ReplayRequest:
+    version: str | None
+    file: str | None
+    topic_range: TopicRange | None
+    decisions_topic: str
+    input_topic: str
+    bootstrap: str
+    production_topics: frozenset[str]
+    lookback_ms: int
+    out: str
+    out_topic: str | None
+    force_production_topic: bool
+    report_dir: Path | None
+    processes: int
+    stamp: bool
+    quiet: bool
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, version: str | None) -> ReplayRequest:
+        from workers.settings import Settings
+
+        settings = Settings()
+        topic_range = None
+        if args.from_topic:
+            try:
+                topic_range = build_range(args.since, args.until, args.offsets)
+            except RangeError as error:
+                raise UsageError(str(error)) from None
+        decisions_topic = args.decisions_topic or settings.topic_decisions
+        return cls(
+            version=version,
+            file=args.file,
+            topic_range=topic_range,
+            decisions_topic=decisions_topic,
+            input_topic=args.input_topic or settings.topic_submitted,
+            bootstrap=args.bootstrap_servers or settings.kafka_bootstrap_servers,
+            # The configured decision topic, and the one a topic replay reads, are production.
+            production_topics=frozenset({settings.topic_decisions, decisions_topic}),
+            lookback_ms=int(args.input_lookback * 1000),
+            out=args.out or "-",
+            out_topic=args.out_topic,
+            force_production_topic=args.force_production_topic,
+            report_dir=args.report_dir,
+            processes=args.processes or default_processes(),
+            stamp=not args.no_stamp,
+            quiet=args.quiet,
+        )
+
+
+def preflight(request: ReplayRequest) -> None:
+    """Raise UsageError for anything that would fail later."""
+    from workers.replay.topic_sink import ProductionTopicRefused, check_sink_topic
+
+    if request.processes < 1:
+        raise UsageError("--processes must be at least 1")
+    if request.out_topic is not None:
+        try:
+            check_sink_topic(
+                request.out_topic,
+                set(request.production_topics),
+                what_if=request.version is not None,
+                force=request.force_production_topic,
+            )
+        except ProductionTopicRefused as error:
+            raise UsageError(str(error)) from None
+    if request.file is not None:
+        try:
+            FileSource(request.file).check()
+        except OSError as error:
+            raise UsageError(f"cannot read {request.file}: {error.strerror or error}") from None
+    topics = [request.decisions_topic, request.input_topic] if request.topic_range else []
+    if request.out_topic is not None:
+        topics.append(request.out_topic)
+    if topics:
+        from workers.replay.topic_source import TopicMissing, require_topics
+
+        try:
+            require_topics(request.bootstrap, topics)
+        except TopicMissing as error:
+            raise UsageError(str(error)) from None
+
+
+def open_sink(request: ReplayRequest) -> Sink:
+    if request.out_topic is None:
+        return FileSink(request.out)
+    from workers.replay.topic_sink import TopicSink
+
+    return TopicSink(
+        request.bootstrap,
+        request.out_topic,
+        mode="replay" if request.version is None else "what-if",
+        policy_version=request.version,
+    )
+
+
+def execute(request: ReplayRequest) -> int:
+    preflight(request)
+    options = ReplayOptions(
+        version=request.version, stamp=request.stamp, keep_records=request.out_topic is not None
+    )
+    with tempfile.TemporaryDirectory(prefix="replay-") as scratch:
+        source = _source(request, Path(scratch))
+        total = None if request.topic_range is None else _count_lines(source)
+        progress = Progress(
+            "replay", total_items=total, total_bytes=source.total_bytes, enabled=not request.quiet
+        )
+        report = run_replay(
+            source, open_sink(request), options, processes=request.processes, progress=progress
+        )
+    try:
+        if request.report_dir is not None:
+            written = write_reports(report, request.report_dir)
+            print(f"report: {', '.join(map(str, written))}", file=sys.stderr)
+        sys.stderr.write(render_text(report, limit=20))
+        return report.exit_status
+    finally:
+        report.close()
+
+
+def _source(request: ReplayRequest, scratch: Path) -> FileSource:
+    if request.topic_range is None:
+        return FileSource(request.file)
+    from workers.replay.topic_source import export_to_file
+
+    spool = scratch / "topic-range.jsonl"
+    if not request.quiet:
+        print(
+            f"reading {request.decisions_topic} {request.topic_range.describe()} and "
+            f"{request.input_topic}…",
+            file=sys.stderr,
+        )
+    stats = export_to_file(
+        request.bootstrap,
+        request.decisions_topic,
+        request.input_topic,
+        request.topic_range,
+        spool,
+        lookback_ms=request.lookback_ms,
+    )
+    if not request.quiet:
+        print(
+            f"read {stats.decisions:,} decisions; {stats.envelopes_kept:,} of "
+            f"{stats.envelopes_scanned:,} envelopes joined",
+            file=sys.stderr,
+        )
+    label = (
+        f"topic {request.decisions_topic} {request.topic_range.describe()} + {request.input_topic}"
+    )
+    return FileSource(str(spool), label=label)
+
+
+def _count_lines(source: FileSource) -> int:
+    return sum(block.data.count(b"\n") for block, _ in source.blocks())
