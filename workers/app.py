@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
+from faust.types.enums import ProcessingGuarantee
 
 from workers.agents import adjudicate, intake
 from workers.metrics import Metrics
@@ -29,6 +30,17 @@ class AdjudicatorApp(faust.App):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.effects_guard = asyncio.Lock()
+
+    @property
+    def in_transaction(self) -> bool:
+        """Exactly-once from the settings alone.
+
+        faust caches `in_transaction` on first access and requires `in_worker`, which its Worker
+        sets only once started; the app is touched earlier (tables, topics), so stock faust
+        silently ran at-least-once. This app is built only to run as a worker.
+        """
+        guarantee: Any = self.conf.processing_guarantee
+        return bool(guarantee == ProcessingGuarantee.EXACTLY_ONCE)
 
     def _new_transport(self) -> Any:
         return GuardedTransport(self.conf.broker_consumer, self)
@@ -57,6 +69,9 @@ def create_app(settings: Settings) -> AdjudicatorApp:
         processing_guarantee=settings.processing_guarantee,
         broker_commit_interval=settings.commit_interval_seconds,
         consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.session_timeout_seconds,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
+        broker_rebalance_timeout=max(30.0, settings.session_timeout_seconds),
         key_serializer="raw",
         value_serializer="raw",
         store="memory://",

@@ -13,12 +13,15 @@ import time
 import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from models.request import parse_request
+from policy.engine import decide
 from workers.settings import Settings
 
 Record = tuple[bytes | None, bytes | None]
@@ -258,3 +261,64 @@ async def load_feed(bootstrap: str, settings: Settings, feed: CaseFeed) -> None:
     await produce(bootstrap, settings.topic_by_member, feed.history_imports,
                   headers=HISTORY_IMPORT_HEADERS)
     await produce(bootstrap, settings.topic_submitted, feed.claims)
+
+
+def isolated_settings(bootstrap: str, name: str, web_port: int, data_dir: Path,
+                      **overrides: Any) -> Settings:
+    """Settings whose topics, consumer group and transactional ids all start with `name`, so
+    runs on one broker never see each other."""
+    values: dict[str, Any] = {
+        "kafka_bootstrap_servers": bootstrap,
+        "app_id": f"{name}-app",
+        "topic_submitted": f"{name}.claims.submitted",
+        "topic_eligibility": f"{name}.members.eligibility",
+        "topic_prior_auth": f"{name}.um.prior-authorizations",
+        "topic_decisions": f"{name}.claims.decisions",
+        "topic_dlq": f"{name}.claims.dlq",
+        "topic_by_member": f"{name}.claims-by-member",
+        "web_port": web_port,
+        "data_dir": data_dir,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@dataclass(frozen=True)
+class StreamClaim:
+    """One generated claim event and whether the worker must publish a decision for it."""
+
+    claim_id: str
+    event_id: str
+    claim: Mapping[str, Any]
+    processing_date: str
+    decided: bool
+
+    def record(self, occurred_at: str | None = None) -> Record:
+        """(key, envelope) stamped `occurred_at` (default: now)."""
+        stamp = occurred_at or datetime.now(UTC).isoformat()
+        return self.claim_id.encode(), envelope(
+            self.claim, self.event_id, self.processing_date, stamp
+        )
+
+
+def claim_stream(cases: list[Mapping[str, Any]], count: int, prefix: str = "GEN"
+                 ) -> list[StreamClaim]:
+    """`count` claim events cycling through the cases, each with its own claim and event id.
+
+    Whether a claim is published (not `ignore`) is settled by the scope gates, which read
+    neither history nor adjudicated ids, so the offline engine on the case's snapshot says it.
+    """
+    published: dict[int, bool] = {}
+    out: list[StreamClaim] = []
+    for n in range(count):
+        index = n % len(cases)
+        case = cases[index]
+        claim_id = f"{prefix}-{n:07d}"
+        claim = {**case["claim"], "claim_id": claim_id}
+        context = {**case["context"], "claims_history": [], "adjudicated_claim_ids": []}
+        if index not in published:
+            record = decide(parse_request({"claim": claim, "context": context}))
+            published[index] = record.decision != "ignore"
+        out.append(StreamClaim(claim_id, f"{prefix}-evt-{n:07d}", claim,
+                               context["processing_date"], published[index]))
+    return out

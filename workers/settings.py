@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # read_committed consumers.
     commit_interval_seconds: PositiveFloat = 0.2
 
+    # A crashed worker's partitions move to the others (or to its restart) after this long.
+    session_timeout_seconds: PositiveFloat = 15.0
+
     # A claim that arrives before its member's eligibility record waits at most this long
     # (counted from the event's occurred_at, so a backlog or replay never waits), then the
     # policy decides with what is known (ELIG-01 when still missing).

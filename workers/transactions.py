@@ -10,37 +10,42 @@ differently from its input:
    not own. `Publisher` sends every output of an event through the producer of the partition the
    event came from, so outputs and the input's offset are committed (or aborted) together.
 2. The periodic commit runs in its own task and could commit a transaction in the middle of an
-   event (after the decision was sent, before the member state was written). `EffectsGuard` is
-   held while an event's outputs are written and taken by the commit, so a committed transaction
-   always holds whole events.
+   event (after the decision was sent, before the member state was written), or commit outputs
+   of an event whose offset it had not picked. The app's `effects_guard` is held while an
+   event's outputs are written and for the whole commit, and an event is acked (synchronously)
+   right after its outputs, so a committed transaction holds whole, acked events only.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from faust.transport.consumer import TransactionManager
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, AppT
 
 Headers = Sequence[tuple[str, bytes]]
 
 
-class GuardedTransactionManager(TransactionManager):
-    """Commit only between events: wait for the app's effects guard before committing."""
+class GuardedConsumer(faust_aiokafka.Consumer):
+    """Commit only between events: hold the app's effects guard for the whole commit.
 
-    async def commit(self, offsets: Mapping[TP, int], start_new_transaction: bool = True) -> bool:
+    The guard is taken before faust picks the acked offsets, so no event can send outputs
+    between that choice and the transaction commit: every output in a committed transaction
+    belongs to an event whose offset is committed with it.
+    """
+
+    async def commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
         guard: asyncio.Lock = self.app.effects_guard  # type: ignore[attr-defined]
         async with guard:
-            return bool(await super().commit(offsets, start_new_transaction=start_new_transaction))
+            return bool(await super().commit(topics, start_new_transaction=start_new_transaction))
 
 
 class GuardedTransport(faust_aiokafka.Transport):
-    """The aiokafka transport with the guarded transaction manager."""
+    """The aiokafka transport with the guarded consumer."""
 
-    TransactionManager = GuardedTransactionManager
+    Consumer = GuardedConsumer
 
 
 class Publisher:

@@ -11,8 +11,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-from workers.harness import WorkerProcess, envelope, header_map, produce, read_topic
-from workers.settings import Settings
+from workers.harness import (
+    WorkerProcess,
+    envelope,
+    header_map,
+    isolated_settings,
+    produce,
+    read_topic,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -21,22 +27,6 @@ DLQ_HEADERS = [
     "error.class", "error.message", "error.stage",
     "source.topic", "source.partition", "source.offset",
 ]
-
-
-def worker_settings(bootstrap: str, name: str, port: int, tmp_path: Path) -> Settings:
-    """Unique topics, group and port for one test."""
-    return Settings(
-        kafka_bootstrap_servers=bootstrap,
-        app_id=f"{name}-app",
-        topic_submitted=f"{name}.submitted",
-        topic_eligibility=f"{name}.eligibility",
-        topic_prior_auth=f"{name}.pa",
-        topic_decisions=f"{name}.decisions",
-        topic_dlq=f"{name}.dlq",
-        topic_by_member=f"{name}.by-member",
-        web_port=port,
-        data_dir=tmp_path / "data",
-    )
 
 
 def seed_claim() -> dict[str, object]:
@@ -69,8 +59,9 @@ def malformed_messages(valid: bytes) -> dict[str, tuple[bytes, str, str]]:
 def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
-    name = f"dlq-{uuid.uuid4().hex[:10]}"
-    settings = worker_settings(kafka_bootstrap, name, unused_tcp_port, tmp_path)
+    settings = isolated_settings(
+        kafka_bootstrap, f"dlq-{uuid.uuid4().hex[:10]}", unused_tcp_port, tmp_path / "data"
+    )
     claim = seed_claim()
     first = envelope(claim, "evt-good-1", "2026-03-02", "2026-03-02T14:03:00Z")
     last = envelope(claim, "evt-good-2", "2026-03-02", "2026-03-02T14:04:00Z")

@@ -17,8 +17,14 @@ import pytest
 
 from models.request import parse_request
 from policy.engine import decide
-from workers.harness import WorkerProcess, case_feed, header_map, load_feed, read_topic
-from workers.settings import Settings
+from workers.harness import (
+    WorkerProcess,
+    case_feed,
+    header_map,
+    isolated_settings,
+    load_feed,
+    read_topic,
+)
 from workers.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
@@ -29,24 +35,6 @@ UNSTAMPED = ("decision_id", "decided_at")
 
 def load_cases() -> list[dict[str, Any]]:
     return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
-
-
-def unique_settings(bootstrap: str, port: int, tmp_path: Path, **overrides: Any) -> Settings:
-    name = f"e2e-{uuid.uuid4().hex[:10]}"
-    values: dict[str, Any] = {
-        "kafka_bootstrap_servers": bootstrap,
-        "app_id": f"{name}-app",
-        "topic_submitted": f"{name}.submitted",
-        "topic_eligibility": f"{name}.eligibility",
-        "topic_prior_auth": f"{name}.pa",
-        "topic_decisions": f"{name}.decisions",
-        "topic_dlq": f"{name}.dlq",
-        "topic_by_member": f"{name}.by-member",
-        "web_port": port,
-        "data_dir": tmp_path / "data",
-        **overrides,
-    }
-    return Settings(**values)
 
 
 def offline(case: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +58,9 @@ def test_every_case_decided_as_offline(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
     cases = load_cases()
-    settings = unique_settings(kafka_bootstrap, unused_tcp_port, tmp_path)
+    settings = isolated_settings(
+        kafka_bootstrap, f"e2e-{uuid.uuid4().hex[:10]}", unused_tcp_port, tmp_path / "data"
+    )
     asyncio.run(ensure_topics(settings))
     now = datetime.now(UTC).isoformat()
     asyncio.run(load_feed(kafka_bootstrap, settings, case_feed(cases, now)))

@@ -1,0 +1,124 @@
+"""Exactly once across crashes: claims stream in while the worker is SIGKILLed at random moments
+and restarted; afterwards every event has exactly one decision on the decision topic read with
+read_committed (nothing lost, nothing duplicated), re-sent events included."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from workers.harness import (
+    WorkerProcess,
+    case_feed,
+    claim_stream,
+    isolated_settings,
+    produce,
+    read_topic,
+)
+from workers.settings import Settings
+from workers.topics import ensure_topics
+
+pytestmark = pytest.mark.integration
+
+CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
+CLAIMS = 2400
+KILLS = 5
+RESEND_EVERY = 40  # every 40th event is sent a second time (same event_id, same bytes)
+
+
+def load_cases() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
+
+
+async def stream_claims(bootstrap: str, settings: Settings, records: list[tuple[bytes, bytes]],
+                        seconds: float) -> None:
+    """Send records evenly over `seconds` (a steady stream the kills land in)."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, enable_idempotence=True)
+    await producer.start()
+    try:
+        start = time.monotonic()
+        for n, (key, value) in enumerate(records):
+            await producer.send(settings.topic_submitted, value=value, key=key)
+            delay = start + seconds * (n + 1) / len(records) - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def kill_and_restart(worker: WorkerProcess, rng: random.Random, seconds: float) -> int:
+    """SIGKILL the worker KILLS times at random moments within `seconds`, restarting each time."""
+    moments = sorted(rng.uniform(1.0, seconds) for _ in range(KILLS))
+    start = time.monotonic()
+    for moment in moments:
+        await asyncio.sleep(max(0.0, start + moment - time.monotonic()))
+        worker.kill()
+        worker.start()
+    return len(moments)
+
+
+def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(
+    kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
+) -> None:
+    cases = load_cases()
+    name = f"crash-{uuid.uuid4().hex[:10]}"
+    settings = isolated_settings(
+        kafka_bootstrap, name, unused_tcp_port, tmp_path / "data",
+        session_timeout_seconds=6, eligibility_grace_seconds=0,
+    )
+    asyncio.run(ensure_topics(settings))
+    feed = case_feed(cases, "2026-03-02T14:03:00Z")
+    asyncio.run(produce(kafka_bootstrap, settings.topic_eligibility, feed.eligibility))
+    asyncio.run(produce(kafka_bootstrap, settings.topic_prior_auth, feed.prior_auths))
+
+    claims = claim_stream(cases, CLAIMS, prefix=name.upper())
+    records = []
+    for n, claim in enumerate(claims):
+        records.append(claim.record())
+        if n % RESEND_EVERY == 0:
+            records.append(records[-1])  # a re-sent event: must not yield a second decision
+    expected = {claim.claim_id for claim in claims if claim.decided}
+
+    worker = WorkerProcess(settings, tmp_path / "worker.log")
+    worker.start()
+    rng = random.Random(20260302)
+    try:
+        worker.wait_ready()
+
+        async def scenario() -> int:
+            seconds = 30.0
+            sending = asyncio.create_task(
+                stream_claims(kafka_bootstrap, settings, records, seconds)
+            )
+            kills = await kill_and_restart(worker, rng, seconds)
+            await sending
+            return kills
+
+        kills = asyncio.run(scenario())
+        worker.wait_ready(timeout=120)
+        decisions = asyncio.run(
+            read_topic(kafka_bootstrap, settings.topic_decisions, until=len(expected) + 1,
+                       timeout=240, idle=20)
+        )
+    finally:
+        worker.stop()
+
+    assert kills == KILLS
+    counts = Counter(record.key.decode() for record in decisions)
+    duplicated = sorted(claim_id for claim_id, n in counts.items() if n > 1)
+    lost = sorted(expected - set(counts))
+    unexpected = sorted(set(counts) - expected)
+    assert (lost[:5], duplicated[:5], unexpected[:5]) == ([], [], [])
+    assert len(decisions) == len(expected) >= 2000
+    assert all(orjson.loads(r.value)["decision"] in ("approve", "deny", "pend") for r in decisions)
