@@ -30,17 +30,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.integration.kafka_util import (
-    BUILD_IMAGE,
-    READY_LINE,
-    KafkaBroker,
-    wait_for_ready_line,
-)
+from tests.integration.kafka_util import BUILD_IMAGE, READY_LINE, KafkaBroker
 
 if TYPE_CHECKING:
     from testcontainers.core.container import DockerContainer
 
-START_TIMEOUT_S = 120.0
+START_TIMEOUT_S = 120
 BUILD_TIMEOUT_S = 1800.0
 OWNER_LABEL = "claims-adjudicator.test-broker.owner-pid"
 
@@ -84,14 +79,31 @@ def _remove_stale_containers() -> None:
             old.remove(force=True, v=True)
 
 
+def _require_local_image(image: str) -> None:
+    """Fail instead of letting docker try to pull: there is no registry to pull from."""
+    from docker.errors import ImageNotFound
+    from testcontainers.core.docker_client import DockerClient
+
+    try:
+        DockerClient().client.images.get(image)
+    except ImageNotFound:
+        pytest.fail(
+            f"broker image {image} is not in the local docker engine; build it with "
+            "deploy/image/build-broker-image (or unset KAFKA_TEST_IMAGE)",
+            pytrace=False,
+        )
+
+
 def _start_container(image: str) -> tuple[DockerContainer, str]:
     from testcontainers.core.config import testcontainers_config
     from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
     # in case something imported testcontainers before this conftest set the environment
     testcontainers_config.ryuk_disabled = True
 
     _remove_stale_containers()
+    _require_local_image(image)
     port = _free_port()
     container = (
         DockerContainer(
@@ -104,10 +116,10 @@ def _start_container(image: str) -> tuple[DockerContainer, str]:
     )
     # Published on loopback only, host port == container port (with_bind_ports has no host ip).
     container.ports = {f"{port}/tcp": ("127.0.0.1", port)}  # type: ignore[dict-item]
+    container.waiting_for(LogMessageWaitStrategy(READY_LINE).with_startup_timeout(START_TIMEOUT_S))
     started = time.monotonic()
-    container.start()
     try:
-        wait_for_ready_line(container, START_TIMEOUT_S)
+        container.start()
         host = container.get_container_host_ip()
         mapped = container.get_exposed_port(port)
     except BaseException:
