@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from workers.replay.corpus import CLAIM_TOKEN, MEMBER_TOKEN, CorpusSpec, Template
+from workers.replay.ids import RANDOM_BITS, uuid7_text
 from workers.replay.progress import Progress
 
 _CLAIM = CLAIM_TOKEN.encode()
@@ -30,14 +31,6 @@ DAY_MS = 86_400_000
 # Broken lines, as archives have them: cut short, not JSON, or not a valid request (§E.3).
 _NOT_JSON = b"<<corrupt archive record>>"
 _BAD_REQUEST = b'{"claim":["not","an","object"],"context":{"processing_date":"2026-02-30"}}'
-
-
-def decision_id(millis: int, bits: int) -> str:
-    """UUIDv7 layout (RFC 9562) from a time and 74 seeded random bits."""
-    value = (millis & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (bits >> 62) << 64 | 0x2 << 62
-    value |= bits & ((1 << 62) - 1)
-    h = f"{value:032x}"
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _day_ms(processing_date: str) -> int:
@@ -71,7 +64,8 @@ def corpus_lines(templates: list[Template], spec: CorpusSpec) -> Iterator[bytes]
                 .replace(digests[pick], digest)
                 .replace(
                     _NO_ID,
-                    b'"decision_id":"%s"' % decision_id(millis, rng.getrandbits(74)).encode(),
+                    b'"decision_id":"%s"'
+                    % uuid7_text(millis, rng.getrandbits(RANDOM_BITS)).encode(),
                 )
                 .replace(_NO_TIME, b'"decided_at":"%s"' % _timestamp(millis))
             )

@@ -8,6 +8,7 @@ stay aligned with inputs.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -24,6 +25,7 @@ from workers.replay.compare import (
     differing_fields,
     outcome_label,
     rule_changes,
+    same_but_stamps,
 )
 from workers.replay.ids import uuid7_batch
 from workers.replay.inputs import NotAReplayLine, ReplayInput, read_input
@@ -144,17 +146,19 @@ def _replay_line(
     if stamp[0] is not None:
         record["decision_id"], record["decided_at"] = stamp
     if options.version is None:
-        kind, detail, unchecked = _check_reproduced(number, item, record)
+        output = orjson.dumps(record)
+        kind, detail, unchecked = _check_reproduced(number, item, record, output)
     else:
         baseline = item.original
         if baseline is None:
             baseline = decide_or_pend(request, None).to_dict()
         kind, detail, unchecked = _check_what_if(number, item, baseline, record)
+        output = orjson.dumps(record)
     claim_id = record["claim_id"]
     return Outcome(
         kind,
         number,
-        orjson.dumps(record),
+        output,
         claim_id.encode() if isinstance(claim_id, str) else None,
         record["decision"],
         detail,
@@ -163,10 +167,12 @@ def _replay_line(
 
 
 def _check_reproduced(
-    number: int, item: ReplayInput, record: dict[str, Any]
+    number: int, item: ReplayInput, record: dict[str, Any], output: bytes
 ) -> tuple[str, dict[str, Any] | None, tuple[str, ...]]:
     if item.original is None:
         return DECIDED, None, ()
+    if same_but_stamps(item.original, record, output):
+        return REPRODUCED, None, ()
     differ, unchecked = differing_fields(item.original, record, UNSTAMPED)
     if not differ:
         return REPRODUCED, None, tuple(unchecked)
@@ -239,3 +245,7 @@ def warm_up() -> None:
 
     for version in available_versions():
         load_policy(version)
+    # The code sets and policy tables are ~600k long-lived objects: moved out of the collector's
+    # reach, they are no longer rescanned by every full collection the engine's garbage causes
+    # (5-10 % of the replay's time).
+    gc.freeze()
