@@ -82,10 +82,9 @@ class ReplayReport:
     def add(self, result: BlockResult) -> None:
         self.lines += result.lines
         self.counts.update(result.counts)
+        self.partial_originals += result.partial_originals
+        self.unchecked_fields.update(result.unchecked_fields)
         for outcome in result.notable:
-            if outcome.unchecked:
-                self.partial_originals += 1
-                self.unchecked_fields.update(outcome.unchecked)
             section = SECTIONS.get(outcome.kind)
             if section is None or outcome.detail is None:
                 continue

@@ -80,8 +80,10 @@ class BlockResult:
     lines: int
     output: bytes  # the file sink's lines for the block, newline-terminated
     counts: dict[str, int]
-    notable: list[Outcome]  # outcomes with a report entry or unchecked fields
+    notable: list[Outcome]  # outcomes with a report entry, without their output
     records: list[tuple[bytes, str, bytes]]  # (key, decision, record) if keep_records
+    partial_originals: int = 0  # originals that lacked record fields (case files)
+    unchecked_fields: frozenset[str] = frozenset()  # the fields they lacked
 
 
 def split_block(block: Block) -> list[Line]:
@@ -105,12 +107,15 @@ def replay_block(block: Block, options: ReplayOptions) -> BlockResult:
             for o in outcomes
             if o.key is not None and o.decision is not None
         ]
+    partial = [o.unchecked for o in outcomes if o.unchecked]
     return BlockResult(
         lines=len(outcomes),
         output=b"".join(o.output + b"\n" for o in outcomes),
         counts=counts,
-        notable=[o._replace(output=b"") for o in outcomes if o.detail is not None or o.unchecked],
+        notable=[o._replace(output=b"") for o in outcomes if o.detail is not None],
         records=records,
+        partial_originals=len(partial),
+        unchecked_fields=frozenset(name for fields in partial for name in fields),
     )
 
 
