@@ -66,10 +66,22 @@ class Outcome(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """Raw bytes of whole lines; `first_line` is the number of its first physical line."""
+    """Whole lines: `data`, or the byte span `offset`/`length` of the plain file `path` (the
+    worker reads it itself, so the lines never pass through a pipe). `first_line` is the number
+    of the first physical line."""
 
     first_line: int
-    data: bytes
+    data: bytes = b""
+    path: str | None = None
+    offset: int = 0
+    length: int = 0
+
+    def read(self) -> bytes:
+        if self.path is None:
+            return self.data
+        with open(self.path, "rb") as source:  # noqa: PTH123 - one call, no Path needed
+            source.seek(self.offset)
+            return source.read(self.length)
 
 
 @dataclass(slots=True)
@@ -88,7 +100,7 @@ class BlockResult:
 
 def split_block(block: Block) -> list[Line]:
     """Non-blank lines with their physical line numbers (blank lines are counted, skipped)."""
-    lines = block.data.split(b"\n")
+    lines = block.read().split(b"\n")
     if lines and not lines[-1]:
         lines.pop()
     return [(block.first_line + i, text.strip()) for i, text in enumerate(lines) if text.strip()]

@@ -43,3 +43,15 @@ def test_blocks_end_on_line_boundaries_and_keep_line_numbers(tmp_path: Path) -> 
 
 def test_a_last_line_without_newline_is_read() -> None:
     assert split_block(Block(10, b'{"a":1}\n\n{"b":2}')) == [(10, b'{"a":1}'), (12, b'{"b":2}')]
+
+
+def test_span_blocks_handle_long_lines_and_a_missing_final_newline(tmp_path: Path) -> None:
+    path = tmp_path / "lines.jsonl"
+    long_line = b'{"pad": "' + b"x" * 300 + b'"}'
+    path.write_bytes(b'{"a": 1}\n' + long_line + b"\n\n" + long_line + b'\n{"z": 26}')
+    blocks = list(FileSource(str(path)).blocks(size=64))
+    lines = [line for block, _ in blocks for line in split_block(block)]
+
+    assert lines == [(1, b'{"a": 1}'), (2, long_line), (4, long_line), (5, b'{"z": 26}')]
+    assert all(block.path is not None for block, _ in blocks)
+    assert blocks[-1][1] == path.stat().st_size
