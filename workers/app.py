@@ -80,6 +80,9 @@ def create_app(settings: Settings) -> AdjudicatorApp:
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         topic_allow_declare=True,  # faust creates its changelog topics explicitly
+        # No standbys: a partition that moves here is replayed from its changelog's start, the
+        # precondition for dropping the state of partitions that move away (adjudicate.py).
+        table_standby_replicas=0,
         producer_max_request_size=settings.max_message_bytes,
         consumer_max_fetch_size=max(settings.max_message_bytes, 4 * 1024**2),
         web_enabled=True,

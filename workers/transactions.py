@@ -28,6 +28,19 @@ from faust.types import TP, AppT
 Headers = Sequence[tuple[str, bytes]]
 
 
+class StableOffsetConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """Ask the broker for a partition's last stable offset.
+
+    Under exactly_once faust takes the changelog highwater from `last_stable_offset(tp)`, the
+    value seen in the *last fetch*: 0 for a partition this consumer never fetched, so table
+    recovery thought every changelog empty and a restarted or rebalanced worker lost its member
+    state. A read_committed consumer's `end_offsets` is the last stable offset from the broker.
+    """
+
+    async def _highwaters(self, partitions: Any) -> Any:
+        return await self._ensure_consumer().end_offsets(list(partitions))
+
+
 class GuardedConsumer(faust_aiokafka.Consumer):
     """Commit only between events: hold the app's effects guard for the whole commit.
 
@@ -42,10 +55,28 @@ class GuardedConsumer(faust_aiokafka.Consumer):
             return bool(await super().commit(topics, start_new_transaction=start_new_transaction))
 
 
+    def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
+        return StableOffsetConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def commit_and_end_transactions(self) -> None:
+        """faust ends every transaction after the wait-for-streams of a rebalance and begins
+        new ones only for the *newly* assigned partitions, so a retained partition's next send
+        failed ("not in a transaction") and crashed its agent. Keep them open unless stopping."""
+        await self.commit(start_new_transaction=not self.app.should_stop)
+
+
 class GuardedTransport(faust_aiokafka.Transport):
     """The aiokafka transport with the guarded consumer."""
 
     Consumer = GuardedConsumer
+
+
+class PartitionRevoked(Exception):
+    """The event's partition was taken away mid-event: its outputs must not be sent.
+
+    The partition's transaction is aborted when its new owner starts (fencing), and the new
+    owner decides the event again, so dropping the event here is what exactly-once needs.
+    """
 
 
 class Publisher:
@@ -71,8 +102,11 @@ class Publisher:
     ) -> Any:
         """Hand one record to the producer; delivery is awaited by the commit, not here."""
         producer = self._app.producer
-        # in_transaction is only true once the worker runs, so it is read per send.
-        tid = self.transactional_id(source) if self._app.in_transaction else None
+        tid = None
+        if self._app.in_transaction:
+            tid = self.transactional_id(source)
+            if tid not in producer._transaction_producers:  # type: ignore[attr-defined]
+                raise PartitionRevoked(tid)
         return await producer.send(
             topic,
             key,

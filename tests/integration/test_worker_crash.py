@@ -17,6 +17,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from tests.integration.kafka_util import KafkaBroker
 from workers.harness import (
     WorkerProcess,
     case_feed,
@@ -68,6 +69,22 @@ async def kill_and_restart(worker: WorkerProcess, rng: random.Random, seconds: f
     return len(moments)
 
 
+def feed_references(bootstrap: str, settings: Settings, cases: list[dict[str, Any]]) -> None:
+    asyncio.run(ensure_topics(settings))
+    feed = case_feed(cases, "2026-03-02T14:03:00Z")
+    asyncio.run(produce(bootstrap, settings.topic_eligibility, feed.eligibility))
+    asyncio.run(produce(bootstrap, settings.topic_prior_auth, feed.prior_auths))
+
+
+def assert_exactly_one_each(decisions: list[Any], expected: set[str]) -> None:
+    counts = Counter(record.key.decode() for record in decisions)
+    duplicated = sorted(claim_id for claim_id, n in counts.items() if n > 1)
+    lost = sorted(expected - set(counts))
+    unexpected = sorted(set(counts) - expected)
+    assert (lost[:5], duplicated[:5], unexpected[:5]) == ([], [], [])
+    assert len(decisions) == len(expected)
+
+
 def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
@@ -77,11 +94,7 @@ def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(
         kafka_bootstrap, name, unused_tcp_port, tmp_path / "data",
         session_timeout_seconds=6, eligibility_grace_seconds=0,
     )
-    asyncio.run(ensure_topics(settings))
-    feed = case_feed(cases, "2026-03-02T14:03:00Z")
-    asyncio.run(produce(kafka_bootstrap, settings.topic_eligibility, feed.eligibility))
-    asyncio.run(produce(kafka_bootstrap, settings.topic_prior_auth, feed.prior_auths))
-
+    feed_references(kafka_bootstrap, settings, cases)
     claims = claim_stream(cases, CLAIMS, prefix=name.upper())
     records = []
     for n, claim in enumerate(claims):
@@ -115,10 +128,93 @@ def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(
         worker.stop()
 
     assert kills == KILLS
-    counts = Counter(record.key.decode() for record in decisions)
-    duplicated = sorted(claim_id for claim_id, n in counts.items() if n > 1)
-    lost = sorted(expected - set(counts))
-    unexpected = sorted(set(counts) - expected)
-    assert (lost[:5], duplicated[:5], unexpected[:5]) == ([], [], [])
-    assert len(decisions) == len(expected) >= 2000
+    assert_exactly_one_each(decisions, expected)
+    assert len(expected) >= 2000
     assert all(orjson.loads(r.value)["decision"] in ("approve", "deny", "pend") for r in decisions)
+
+
+def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
+    kafka_bootstrap: str, broker_container: KafkaBroker, unused_tcp_port: int, tmp_path: Path
+) -> None:
+    cases = load_cases()
+    name = f"brk-{uuid.uuid4().hex[:10]}"
+    settings = isolated_settings(kafka_bootstrap, name, unused_tcp_port, tmp_path / "data",
+                                 eligibility_grace_seconds=0)
+    feed_references(kafka_bootstrap, settings, cases)
+    claims = claim_stream(cases, 1200, prefix=name.upper())
+    expected = {claim.claim_id for claim in claims if claim.decided}
+    first, second = claims[:600], claims[600:]
+
+    worker = WorkerProcess(settings, tmp_path / "worker.log")
+    worker.start()
+    restarts = 0
+    try:
+        worker.wait_ready()
+        asyncio.run(stream_claims(kafka_bootstrap, settings, [c.record() for c in first], 5.0))
+        # Down while the first half is being decided (transactions open), up again.
+        broker_container.restart_broker(downtime_s=3.0)
+        asyncio.run(stream_claims(kafka_bootstrap, settings, [c.record() for c in second], 5.0))
+        deadline = time.monotonic() + 180
+        decisions: list[Any] = []
+        while time.monotonic() < deadline:
+            if worker.process is not None and worker.process.poll() is not None:
+                restarts += 1  # a supervisor restarts a worker that gave up
+                worker.start()
+            decisions = asyncio.run(
+                read_topic(kafka_bootstrap, settings.topic_decisions, until=len(expected) + 1,
+                           timeout=30, idle=10)
+            )
+            if len(decisions) >= len(expected):
+                break
+    finally:
+        worker.stop()
+
+    assert_exactly_one_each(decisions, expected)
+    assert restarts <= 1, "the worker must ride out one broker restart"
+
+
+def test_rebalance_second_worker_stopped_and_started_mid_stream(
+    kafka_bootstrap: str, unused_tcp_port_factory: Any, tmp_path: Path
+) -> None:
+    cases = load_cases()
+    name = f"reb-{uuid.uuid4().hex[:10]}"
+    one = isolated_settings(kafka_bootstrap, name, unused_tcp_port_factory(),
+                            tmp_path / "data1", eligibility_grace_seconds=0,
+                            session_timeout_seconds=6)
+    two = one.model_copy(update={"web_port": unused_tcp_port_factory(),
+                                 "data_dir": tmp_path / "data2"})
+    feed_references(kafka_bootstrap, one, cases)
+    claims = claim_stream(cases, 2000, prefix=name.upper())
+    expected = {claim.claim_id for claim in claims if claim.decided}
+    records = [claim.record() for claim in claims]
+
+    first = WorkerProcess(one, tmp_path / "worker1.log")
+    second = WorkerProcess(two, tmp_path / "worker2.log")
+    first.start()
+    second.start()
+    try:
+        first.wait_ready()
+        second.wait_ready()
+
+        async def scenario() -> None:
+            sending = asyncio.create_task(stream_claims(kafka_bootstrap, one, records, 24.0))
+            await asyncio.sleep(6.0)
+            second.stop()  # graceful: its partitions move to the first worker
+            await asyncio.sleep(6.0)
+            second.start()  # and back: partitions are split again
+            await sending
+
+        asyncio.run(scenario())
+        second.wait_ready(timeout=120)
+        decisions = asyncio.run(
+            read_topic(kafka_bootstrap, one.topic_decisions, until=len(expected) + 1,
+                       timeout=180, idle=15)
+        )
+        metrics = [first.metrics(), second.metrics()]
+    finally:
+        second.stop()
+        first.stop()
+
+    assert_exactly_one_each(decisions, expected)
+    # Both workers decided claims (the partitions were really shared).
+    assert all('claims_decisions_total{decision=' in text for text in metrics)

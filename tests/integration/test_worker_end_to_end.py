@@ -23,6 +23,7 @@ from workers.harness import (
     header_map,
     isolated_settings,
     load_feed,
+    produce,
     read_topic,
 )
 from workers.topics import ensure_topics
@@ -98,6 +99,28 @@ def test_every_case_decided_as_offline(
 
     assert "claims_ignored_total 2.0" in metrics
     assert 'claims_decisions_total{decision="approve"}' in metrics
+
+    # A new worker process recovers the member state from the changelog: the approved claim
+    # re-submitted (new event id) is DUP-01, a re-sent event (same event id) decides nothing.
+    approved = next(c for c in cases if c["expected"]["decision"] == "approve")
+    feed = case_feed([approved], now, event_suffix="-resubmitted")
+    resent = case_feed([approved], now)  # the original event, byte for byte
+    worker = WorkerProcess(settings, log_path)
+    worker.start()
+    try:
+        worker.wait_ready()
+        asyncio.run(produce(kafka_bootstrap, settings.topic_submitted,
+                            resent.claims + feed.claims))
+        after = asyncio.run(
+            read_topic(kafka_bootstrap, settings.topic_decisions, until=len(published) + 2,
+                       timeout=60, idle=8)
+        )
+    finally:
+        assert worker.stop() == 0
+    assert len(after) == len(published) + 1
+    claim_key = approved["claim"]["claim_id"].encode()
+    ours = sorted((r for r in after if r.key == claim_key), key=lambda r: r.offset)
+    assert [orjson.loads(r.value)["rule_ids"][:1] for r in ours][1:] == [["ITDD-DUP-01"]]
 
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     assert "worker starting" in log_text

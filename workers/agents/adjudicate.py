@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from aiokafka.partitioner import murmur2
 
 from models.decision import DecisionRecord
 from models.request import parse_request
@@ -21,6 +22,7 @@ from workers.logging_setup import get_logger
 from workers.member_state import MemberState
 from workers.snapshot import build_context, member_id_of
 from workers.stamp import stamp
+from workers.transactions import PartitionRevoked
 
 if TYPE_CHECKING:
     from workers.app import Adjudicator
@@ -32,7 +34,17 @@ HISTORY_IMPORT = b"history-import"
 
 
 def register(adj: Adjudicator) -> None:
-    """Register the adjudication agent on the app."""
+    """Register the adjudication agent, and forget the state of partitions that move away."""
+    owned: set[int] = set()
+
+    async def on_assigned(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+        assigned = args[0] if args else kwargs["assigned"]
+        now = {tp.partition for tp in assigned if tp.topic == adj.settings.topic_by_member}
+        forget_partitions(adj, owned - now)
+        owned.clear()
+        owned.update(now)
+
+    adj.app.on_partitions_assigned.connect(on_assigned)
 
     @adj.app.agent(adj.by_member, name="claims-adjudicator.adjudicate")
     async def adjudicate(stream: Any) -> None:
@@ -65,15 +77,19 @@ async def handle(adj: Adjudicator, message: Any) -> None:
         return
     state.mark_seen(event_id)
     state.record(claim, record)
-    async with adj.app.effects_guard:
-        await adj.publisher.send(
-            message.tp,
-            adj.settings.topic_decisions,
-            key=claim_key(claim, event_id),
-            value=encode_decision(record),
-            headers=[("decision", record.decision.encode())],
-        )
-        await _save_state(adj, message, state)
+    try:
+        async with adj.app.effects_guard:
+            await adj.publisher.send(
+                message.tp,
+                adj.settings.topic_decisions,
+                key=claim_key(claim, event_id),
+                value=encode_decision(record),
+                headers=[("decision", record.decision.encode())],
+            )
+            await _save_state(adj, message, state)
+    except PartitionRevoked:
+        log_revoked(message)
+        return
     _count(adj, record, occurred_at)
 
 
@@ -114,9 +130,9 @@ async def _wait_for_eligibility(adj: Adjudicator, claim: dict[str, Any], occurre
 
 
 async def _save_state(adj: Adjudicator, message: Any, state: MemberState) -> None:
-    """Write the member's state to the table and its changelog (same partition, same txn)."""
+    """Write the member's state to its changelog (same partition, same transaction), then to
+    the table: memory never runs ahead of what the transaction carries."""
     value = state.encode()
-    adj.members.data[message.key] = value
     await adj.publisher.send(
         message.tp,
         adj.members.changelog_topic.get_topic_name(),
@@ -124,14 +140,47 @@ async def _save_state(adj: Adjudicator, message: Any, state: MemberState) -> Non
         value=value,
         partition=message.partition,
     )
+    adj.members.data[message.key] = value
 
 
 async def _apply_import(adj: Adjudicator, message: Any) -> None:
     state = MemberState.decode(adj.members.data.get(message.key))
     state.merge_import(orjson.loads(message.value))
-    async with adj.app.effects_guard:
-        await _save_state(adj, message, state)
+    try:
+        async with adj.app.effects_guard:
+            await _save_state(adj, message, state)
+    except PartitionRevoked:
+        log_revoked(message)
+        return
     log.info("history imported", partition=message.partition, offset=message.offset)
+
+
+def forget_partitions(adj: Adjudicator, partitions: set[int]) -> None:
+    """Drop the in-memory state of partitions this worker no longer owns.
+
+    The memory store keeps keys of revoked partitions; if such a partition comes back, faust
+    replays its changelog from the start, which restores every committed key but cannot remove
+    a key written only in a transaction that was aborted when the partition moved.
+    """
+    if not partitions:
+        return
+    count = adj.settings.partitions
+    store = adj.members.data
+    stale = [key for key in list(store.keys()) if key_partition(key, count) in partitions]
+    for key in stale:
+        del store[key]
+    log.info("state of revoked partitions dropped", partitions=sorted(partitions),
+             count=len(stale))
+
+
+def key_partition(key: bytes, partitions: int) -> int:
+    """The partition the default (murmur2) partitioner gives `key`, as producers do."""
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+def log_revoked(message: Any) -> None:
+    log.info("partition revoked mid-event", topic=message.topic, partition=message.partition,
+             offset=message.offset)
 
 
 def _count(adj: Adjudicator, record: DecisionRecord, occurred_at: float) -> None:

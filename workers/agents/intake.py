@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from workers.codecs import EnvelopeError, decode_envelope, member_routing_key
 from workers.dlq import dead_letter
 from workers.logging_setup import get_logger
+from workers.transactions import PartitionRevoked
 
 if TYPE_CHECKING:
     from workers.app import Adjudicator
@@ -34,20 +35,33 @@ async def route_submission(adj: Adjudicator, message: Any) -> None:
         envelope = decode_envelope(message.value)
     except EnvelopeError as error:
         key, value, headers = dead_letter(message, error)
-        async with adj.app.effects_guard:
-            await adj.publisher.send(
-                message.tp, adj.settings.topic_dlq, key=key, value=value, headers=headers
-            )
+        try:
+            async with adj.app.effects_guard:
+                await adj.publisher.send(
+                    message.tp, adj.settings.topic_dlq, key=key, value=value, headers=headers
+                )
+        except PartitionRevoked:
+            log_revoked(message)
+            return
         adj.metrics.dead_letters.labels(error.error_class).inc()
         log.warning(
             "dead letter", error_class=error.error_class, stage=error.stage,
             topic=message.topic, partition=message.partition, offset=message.offset,
         )
         return
-    async with adj.app.effects_guard:
-        await adj.publisher.send(
-            message.tp,
-            adj.settings.topic_by_member,
-            key=member_routing_key(envelope),
-            value=message.value,
-        )
+    try:
+        async with adj.app.effects_guard:
+            await adj.publisher.send(
+                message.tp,
+                adj.settings.topic_by_member,
+                key=member_routing_key(envelope),
+                value=message.value,
+            )
+    except PartitionRevoked:
+        log_revoked(message)
+
+
+def log_revoked(message: Any) -> None:
+    """The new owner of the partition processes the event; nothing was committed here."""
+    log.info("partition revoked mid-event", topic=message.topic, partition=message.partition,
+             offset=message.offset)
