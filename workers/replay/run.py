@@ -179,4 +179,4 @@ def _source(request: ReplayRequest, scratch: Path) -> FileSource:
 
 
 def _count_lines(source: FileSource) -> int:
-    return sum(block.data.count(b"\n") for block, _ in source.blocks())
+    return sum(block.read().count(b"\n") for block, _ in source.blocks())
