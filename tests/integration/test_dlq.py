@@ -13,12 +13,15 @@ import pytest
 
 from workers.harness import (
     WorkerProcess,
+    case_feed,
+    claim_stream,
     envelope,
     header_map,
     isolated_settings,
     produce,
     read_topic,
 )
+from workers.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
@@ -112,3 +115,51 @@ def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
     assert [orjson.loads(r.value)["rule_ids"] for r in decisions] == [
         ["ITDD-ELIG-01"], ["ITDD-DUP-01"],
     ]
+
+
+def test_thousand_poison_messages_mixed_into_thousand_good(
+    kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
+) -> None:
+    cases = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
+    name = f"poison-{uuid.uuid4().hex[:10]}"
+    settings = isolated_settings(kafka_bootstrap, name, unused_tcp_port, tmp_path / "data",
+                                 eligibility_grace_seconds=0)
+    asyncio.run(ensure_topics(settings))
+    feed = case_feed(cases, "2026-03-02T14:03:00Z")
+    asyncio.run(produce(kafka_bootstrap, settings.topic_eligibility, feed.eligibility))
+    asyncio.run(produce(kafka_bootstrap, settings.topic_prior_auth, feed.prior_auths))
+
+    good = claim_stream(cases, 1000, prefix=name.upper())
+    kinds = list(malformed_messages(good[0].record()[1]).items())
+    kinds = [(kind, spec) for kind, spec in kinds if kind != "huge-garbage"]  # size: test above
+    records: list[tuple[bytes, bytes]] = []
+    poison: dict[bytes, tuple[bytes, str]] = {}
+    for n, claim in enumerate(good):
+        records.append(claim.record())
+        kind, (value, error_class, _) = kinds[n % len(kinds)]
+        key = f"poison-{n:04d}-{kind}".encode()
+        value = value if n % 2 else value + b" " * (n % 7)  # not all byte-identical
+        records.append((key, value))
+        poison[key] = (value, error_class)
+    expected = {claim.claim_id for claim in good if claim.decided}
+
+    worker = WorkerProcess(settings, tmp_path / "worker.log")
+    worker.start()
+    try:
+        worker.wait_ready()
+        asyncio.run(produce(kafka_bootstrap, settings.topic_submitted, records))
+        dead = asyncio.run(read_topic(kafka_bootstrap, settings.topic_dlq, until=len(poison) + 1,
+                                      timeout=120, idle=10))
+        decisions = asyncio.run(read_topic(kafka_bootstrap, settings.topic_decisions,
+                                           until=len(expected) + 1, timeout=120, idle=10))
+    finally:
+        worker.stop()
+
+    assert len(dead) == len(poison) == 1000
+    for record in dead:
+        value, error_class = poison[record.key]
+        assert record.value == value
+        assert [name for name, _ in record.headers] == DLQ_HEADERS
+        assert header_map(record)["error.class"].decode() == error_class
+    decided = [record.key.decode() for record in decisions]
+    assert sorted(decided) == sorted(expected)
