@@ -1,0 +1,122 @@
+"""`claims-adjudicator demo`: the whole production path on this machine, then cleaned up.
+
+Starts the local broker (deploy/kafka/local-broker) unless one is already running, creates the
+topics, starts a worker process, loads every case of samples/cases.jsonl (eligibility and PA
+records, earlier decisions as history imports, the claims as envelopes with the case's
+processing_date), prints the decision stream with the seed case first, then stops what it
+started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL_BROKER = ROOT / "deploy" / "kafka" / "local-broker"
+SEED = "ITDD-TC-001"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cases", default=str(ROOT / "samples" / "cases.jsonl"),
+                        help="case file (JSON lines with claim, context, expected)")
+    parser.add_argument("--bootstrap", default=None,
+                        help="use this running broker instead of starting the local one")
+    parser.add_argument("--work-dir", default=str(Path(tempfile.gettempdir()) / "claims-demo"),
+                        help="worker state and log directory")
+
+
+def run(args: argparse.Namespace) -> int:
+    from workers.harness import (
+        WorkerProcess,
+        case_feed,
+        isolated_settings,
+        load_feed,
+        read_topic,
+    )
+    from workers.logging_setup import configure_logging
+    from workers.topics import ensure_topics
+
+    configure_logging("console", "WARNING")
+    cases = [json.loads(line) for line in Path(args.cases).read_text().splitlines() if line]
+    cases.sort(key=lambda case: case["case_id"] != SEED)  # the seed's claim goes first
+    started_broker = False
+    bootstrap = args.bootstrap
+    if bootstrap is None:
+        bootstrap, started_broker = _start_broker()
+    work = Path(args.work_dir)
+    run_id = datetime.now(UTC).strftime("demo-%Y%m%d%H%M%S")
+    settings = isolated_settings(bootstrap, run_id, _free_port(), work / run_id / "state")
+    worker = WorkerProcess(settings, work / run_id / "worker.log")
+    try:
+        asyncio.run(ensure_topics(settings))
+        feed = case_feed(cases, datetime.now(UTC).isoformat())
+        asyncio.run(load_feed(bootstrap, settings, feed))
+        worker.start()
+        worker.wait_ready()
+        expected = sum(1 for case in cases if case["expected"]["decision"] != "ignore")
+        records = asyncio.run(read_topic(bootstrap, settings.topic_decisions, until=expected,
+                                         timeout=120, idle=15))
+        _print_stream(records, cases)
+        print(f"\n{len(records)} decisions published for {len(cases)} cases "
+              f"({len(cases) - expected} out of scope, nothing published); "
+              f"worker log: {worker.log_path}")
+        return 0 if len(records) == expected else 1
+    finally:
+        worker.stop()
+        if started_broker:
+            subprocess.run([str(LOCAL_BROKER), "stop"], check=False, stdout=subprocess.DEVNULL)
+
+
+def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
+    import orjson
+
+    decisions = [orjson.loads(record.value) for record in records]
+    decisions.sort(key=lambda d: (d["claim_id"] != cases[0]["claim"]["claim_id"],
+                                  d["decided_at"]))
+    case_of = {case["claim"]["claim_id"]: case["case_id"] for case in cases}
+    for n, decision in enumerate(decisions):
+        if n == 0:
+            print(f"{case_of.get(decision['claim_id'], '?')} (seed):")
+            print(json.dumps(decision, indent=2))
+            print()
+            continue
+        pend = decision.get("pend") or {}
+        reason = ",".join(pend.get("reasons", ())) or (
+            f"{decision['group_code']}-{decision['carc']}" if decision["carc"] else ""
+        )
+        print(f"{case_of.get(decision['claim_id'], '?'):12} {decision['claim_id']:16} "
+              f"{decision['decision']:8} {decision['claim_status_category'] or '':3} "
+              f"{reason:28} {' '.join(decision['rule_ids'])}")
+
+
+def _start_broker() -> tuple[str, bool]:
+    """(bootstrap, whether we started it): reuse a running local broker."""
+    status = subprocess.run([str(LOCAL_BROKER), "status"], capture_output=True, text=True,
+                            check=False)
+    if status.returncode == 0:
+        return status.stdout.split("bootstrap")[-1].split()[0], False
+    print("starting the local Apache Kafka broker...", file=sys.stderr)
+    started = time.monotonic()
+    proc = subprocess.run([str(LOCAL_BROKER), "start"], capture_output=True, text=True,
+                          check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"local broker did not start:\n{proc.stderr[-2000:]}")
+    bootstrap = proc.stdout.strip().splitlines()[-1]
+    print(f"broker ready on {bootstrap} in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return bootstrap, True
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
