@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decide": ("workers.commands.decide", "decide adjudication requests (JSON lines) offline"),
     "replay": ("workers.commands.replay", "replay historical claims: reproduce, or what-if diff"),
     "generate": ("workers.commands.generate", "generate a seeded synthetic claims corpus"),
+    "demo": ("workers.commands.demo", "local broker + worker + sample claims; print the decisions"),
 }
 
 
