@@ -34,9 +34,7 @@ def canonical_json(raw_claim: object, raw_context: object, *, strict_json: bool 
             fast
             and fast.isascii()
             and b"\x7f" not in fast
-            and not (
-                (b"0.0000" in fast or b"e-" in fast) and _FLOAT_FORMS_THAT_DIFFER.search(fast)
-            )
+            and not ((b"0.0000" in fast or b"e-" in fast) and _FLOAT_FORMS_THAT_DIFFER.search(fast))
         ):
             return fast
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("ascii")

@@ -31,9 +31,14 @@ def cod_03_bilateral(view: ClaimView) -> GateDenial | None:
 
 def cod_04_catheter_units(view: ClaimView) -> GateDenial | None:
     """ITDD-COD-04: one unit per 62327 line, and one 62327 line per DOS (CO-16/N430)."""
-    per_dos = Counter(view.dos(line) for line in view.catheter_lines)
-    for line in view.catheter_lines:
-        if line.units != view.policy.catheter_units or per_dos[view.dos(line)] > 1:
+    catheter_lines = view.catheter_lines
+    per_dos = (
+        Counter(view.dos(line) for line in catheter_lines) if len(catheter_lines) > 1 else None
+    )
+    for line in catheter_lines:
+        if line.units != view.policy.catheter_units or (
+            per_dos is not None and per_dos[view.dos(line)] > 1
+        ):
             return gate_denial(view.policy, "ITDD-COD-04")
     return None
 

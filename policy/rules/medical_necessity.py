@@ -35,14 +35,17 @@ def fact_value(documentation: Documentation | None, name: str, fact: Fact) -> ob
     return value if ok else _MISSING
 
 
-def _evaluate(
-    criterion: Criterion, documentation: Documentation | None, policy: PolicyData
-) -> Result | None:
+def typed_facts(documentation: Documentation | None, policy: PolicyData) -> dict[str, object]:
+    """Every Appendix C fact, typed once per line evaluation (MISSING when of the wrong type)."""
+    return {name: fact_value(documentation, name, fact) for name, fact in policy.facts.items()}
+
+
+def _evaluate(criterion: Criterion, facts: dict[str, object]) -> Result | None:
     """One criterion; None when the spec says it is not evaluated for these facts."""
-    value = fact_value(documentation, criterion.fact, policy.facts[criterion.fact])
+    value = facts[criterion.fact]
     condition = criterion.only_when
     if condition is not None:
-        gate = fact_value(documentation, condition["fact"], policy.facts[condition["fact"]])
+        gate = facts[condition["fact"]]
         if gate is _MISSING or gate != condition["equals"]:
             return None
     if criterion.only_when_documented and value is _MISSING:
@@ -91,13 +94,20 @@ class MedicalNecessity:
         return [f"{v.group}:{name}" for v in self.verdicts for name in v.missing]
 
 
-def criteria_sets(group: str, agent: str, policy: PolicyData) -> list[CriteriaSet]:
+_CRITERIA_SETS: dict[tuple[str, str, str], tuple[CriteriaSet, ...]] = {}
+
+
+def criteria_sets(group: str, agent: str, policy: PolicyData) -> tuple[CriteriaSet, ...]:
     """The group's own criteria, then the agent's (MN-04), then every agent's (MN-05)."""
-    rules = policy.medical_necessity
-    sets = [rules.group_rules[group]] if group in rules.group_rules else []
-    sets += [r for r in rules.agent_rules if agent in r.agents]
-    sets.append(rules.all_agents_rule)
-    return sets
+    key = (policy.label, group, agent)
+    found = _CRITERIA_SETS.get(key)
+    if found is None:
+        rules = policy.medical_necessity
+        sets = [rules.group_rules[group]] if group in rules.group_rules else []
+        sets += [r for r in rules.agent_rules if agent in r.agents]
+        sets.append(rules.all_agents_rule)
+        found = _CRITERIA_SETS[key] = tuple(sets)
+    return found
 
 
 def evaluate_medical_necessity(
@@ -105,12 +115,13 @@ def evaluate_medical_necessity(
 ) -> MedicalNecessity:
     verdicts: list[GroupVerdict] = []
     rule_ids: set[str] = set()
+    facts = typed_facts(documentation, policy)
     for group in sorted(covered):
         verdict = GroupVerdict(group, "pass")
         for criteria_set in criteria_sets(group, agent, policy):
             rule_ids.add(criteria_set.rule)
             for criterion in criteria_set.criteria:
-                result = _evaluate(criterion, documentation, policy)
+                result = _evaluate(criterion, facts)
                 if result == "fail":
                     verdict.failed.append(criterion.name)
                 elif result == "missing":

@@ -102,7 +102,8 @@ def _code_problem(view: ClaimView, line: Line) -> str | None:
             return "ITDD-VAL-07/drug_code"
     elif not any(_matches(p, code) for p in rules.other_procedure_codes):
         return "ITDD-VAL-07/other_code"
-    if any(not _matches(rules.modifier, m) for m in line.modifiers or []):
+    modifiers = line.modifiers
+    if modifiers and any(not _matches(rules.modifier, m) for m in modifiers):
         return "ITDD-VAL-07/modifier"
     return None
 
