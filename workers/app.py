@@ -84,6 +84,8 @@ def create_app(settings: Settings) -> AdjudicatorApp:
         # precondition for dropping the state of partitions that move away (adjudicate.py).
         table_standby_replicas=0,
         producer_max_request_size=settings.max_message_bytes,
+        # faust's default (no linger) makes every decision its own produce request.
+        producer_linger=settings.producer_linger_seconds,
         consumer_max_fetch_size=max(settings.max_message_bytes, 4 * 1024**2),
         web_enabled=True,
         web_bind=settings.web_host,

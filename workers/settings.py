@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # transaction is committed: it bounds how long a decision stays invisible to
     # read_committed consumers.
     commit_interval_seconds: PositiveFloat = 0.2
+    # Producer batching: a few milliseconds of latency for far fewer produce requests.
+    producer_linger_seconds: float = Field(default=0.005, ge=0)
 
     # A crashed worker's partitions move to the others (or to its restart) after this long.
     session_timeout_seconds: PositiveFloat = 15.0
