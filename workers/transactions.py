@@ -2,8 +2,9 @@
 
 faust (exactly_once) keeps one transactional producer per assigned source partition k
 (transactional id `{app_id}-{group}-{k}`) and commits a partition's consumer offsets inside that
-producer's transaction. Two things in stock faust do not fit a worker whose outputs are keyed
-differently from its input:
+producer's transaction. What stock faust 0.15.3 gets wrong for this worker, and the fix here
+(`AdjudicatorApp.in_transaction` in workers/app.py is the fifth: faust silently ran
+at-least-once):
 
 1. faust picks the transactional producer from the *destination* partition of a send, which for
    `claims.decisions.v1` (keyed by claim_id, not a source topic) is a partition this worker may
@@ -14,6 +15,14 @@ differently from its input:
    of an event whose offset it had not picked. The app's `effects_guard` is held while an
    event's outputs are written and for the whole commit, and an event is acked (synchronously)
    right after its outputs, so a committed transaction holds whole, acked events only.
+3. After the wait-for-streams of a rebalance faust ends every transaction but begins new ones
+   only for newly assigned partitions: a retained partition's next send crashed its agent.
+   `GuardedConsumer.commit_and_end_transactions` keeps them open (ends them only on stop); an
+   event whose partition was taken away mid-event raises `PartitionRevoked` and is dropped
+   (its new owner decides it).
+4. Table recovery read the changelog's end from the last fetch (0 when never fetched), so a
+   restarted or rebalanced worker recovered no member state. `StableOffsetConsumerThread`
+   asks the broker.
 """
 
 from __future__ import annotations
