@@ -18,6 +18,7 @@ from workers.agents import adjudicate, intake
 from workers.metrics import Metrics
 from workers.reference import ReferenceTables
 from workers.settings import Settings
+from workers.topics import DLQ_HEADROOM
 from workers.transactions import GuardedTransport, Publisher
 from workers.web import register_endpoints
 
@@ -83,7 +84,7 @@ def create_app(settings: Settings) -> AdjudicatorApp:
         # No standbys: a partition that moves here is replayed from its changelog's start, the
         # precondition for dropping the state of partitions that move away (adjudicate.py).
         table_standby_replicas=0,
-        producer_max_request_size=settings.max_message_bytes,
+        producer_max_request_size=settings.max_message_bytes + DLQ_HEADROOM,
         # faust's default (no linger) makes every decision its own produce request.
         producer_linger=settings.producer_linger_seconds,
         consumer_max_fetch_size=max(settings.max_message_bytes, 4 * 1024**2),

@@ -18,6 +18,7 @@ from workers.settings import Settings
 log = get_logger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36
+DLQ_HEADROOM = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class TopicSpec:
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     """Every topic of the contract plus the internal by-member topic."""
     big = {"max.message.bytes": str(settings.max_message_bytes)}
+    # A dead letter is the original message plus six headers: give it room for them.
+    dead = {"max.message.bytes": str(settings.max_message_bytes + DLQ_HEADROOM)}
     compact = {"cleanup.policy": "compact"}
     return [
         TopicSpec(settings.topic_submitted, settings.partitions, big, strict=True),
@@ -39,7 +42,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.topic_eligibility, settings.reference_partitions, compact),
         TopicSpec(settings.topic_prior_auth, settings.reference_partitions, compact),
         TopicSpec(settings.topic_decisions, settings.output_partitions),
-        TopicSpec(settings.topic_dlq, settings.output_partitions, big),
+        TopicSpec(settings.topic_dlq, settings.output_partitions, dead),
     ]
 
 

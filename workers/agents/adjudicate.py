@@ -17,7 +17,8 @@ from aiokafka.partitioner import murmur2
 from models.decision import DecisionRecord
 from models.request import parse_request
 from policy.engine import decide_or_pend, internal_error_record
-from workers.codecs import claim_key, encode_decision
+from workers.codecs import EnvelopeError, claim_key, encode_decision
+from workers.dlq import dead_letter
 from workers.logging_setup import get_logger
 from workers.member_state import MemberState
 from workers.snapshot import build_context, member_id_of
@@ -37,7 +38,7 @@ def register(adj: Adjudicator) -> None:
     """Register the adjudication agent, and forget the state of partitions that move away."""
     owned: set[int] = set()
 
-    async def on_assigned(sender: Any, *args: Any, signal: Any, **kwargs: Any) -> None:
+    async def on_assigned(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         assigned = args[0] if args else kwargs["assigned"]
         now = {tp.partition for tp in assigned if tp.topic == adj.settings.topic_by_member}
         forget_partitions(adj, owned - now)
@@ -59,7 +60,11 @@ async def handle(adj: Adjudicator, message: Any) -> None:
     if (KIND_HEADER, HISTORY_IMPORT) in (message.headers or ()):
         await _apply_import(adj, message)
         return
-    envelope = orjson.loads(message.value)  # validated by the intake agent
+    try:
+        envelope = decode_forwarded(message.value)
+    except EnvelopeError as error:
+        await _dead_letter(adj, message, error)
+        return
     event_id: str = envelope["event_id"]
     state = MemberState.decode(adj.members.data.get(message.key))
     if state.seen(event_id):
@@ -91,6 +96,35 @@ async def handle(adj: Adjudicator, message: Any) -> None:
         log_revoked(message)
         return
     _count(adj, record, occurred_at)
+
+
+def decode_forwarded(value: bytes | None) -> dict[str, Any]:
+    """An envelope the intake agent validated; anything else written to the by-member topic
+    (it is a topic like any other) is a dead letter, not a crashed agent."""
+    try:
+        envelope = orjson.loads(value) if value is not None else None
+        if (isinstance(envelope, dict) and isinstance(envelope.get("event_id"), str)
+                and isinstance(envelope.get("claim"), dict)
+                and isinstance(envelope.get("processing_date"), str)):
+            datetime.fromisoformat(envelope["occurred_at"])
+            return envelope
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+        pass
+    raise EnvelopeError("InvalidForward", "by-member", "not an envelope validated by intake")
+
+
+async def _dead_letter(adj: Adjudicator, message: Any, error: EnvelopeError) -> None:
+    key, value, headers = dead_letter(message, error)
+    try:
+        async with adj.app.effects_guard:
+            await adj.publisher.send(message.tp, adj.settings.topic_dlq, key=key, value=value,
+                                     headers=headers)
+    except PartitionRevoked:
+        log_revoked(message)
+        return
+    adj.metrics.dead_letters.labels(error.error_class).inc()
+    log.warning("dead letter", error_class=error.error_class, stage=error.stage,
+                topic=message.topic, partition=message.partition, offset=message.offset)
 
 
 def decide(

@@ -97,3 +97,17 @@ def test_dlq_headers_are_exactly_the_contract_headers() -> None:
     assert values["source.partition"] == b"2"
     assert values["source.offset"] == b"41"
     assert len(values["error.message"]) == 500
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, b"junk", b"[]", orjson.dumps({**GOOD, "occurred_at": "yesterday"}),
+     orjson.dumps({k: v for k, v in GOOD.items() if k != "event_id"})],
+)
+def test_by_member_topic_rejects_what_intake_did_not_forward(value: bytes | None) -> None:
+    from workers.agents.adjudicate import decode_forwarded
+
+    with pytest.raises(EnvelopeError) as caught:
+        decode_forwarded(value)
+    assert caught.value.stage == "by-member"
+    assert decode_forwarded(orjson.dumps(GOOD))["event_id"] == "evt-1"
