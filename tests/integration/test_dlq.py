@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import urllib.error
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -30,6 +32,14 @@ DLQ_HEADERS = [
     "error.class", "error.message", "error.stage",
     "source.topic", "source.partition", "source.offset",
 ]
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
 
 
 def seed_claim() -> dict[str, object]:
@@ -91,9 +101,13 @@ def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
             read_topic(kafka_bootstrap, settings.topic_decisions, until=2, timeout=60)
         )
         metrics = worker.metrics()
+        # faust's table and router views would serve member data and topology: not served.
+        hidden = [path for path in ("/table/", "/router/", "/graph/", "/stats/")
+                  if http_status(f"{worker.url}{path}") != 404]
     finally:
         worker.stop()
 
+    assert hidden == []
     assert sorted(r.key.decode() for r in dead) == sorted(bad)
     for record in dead:
         value, error_class, stage = bad[record.key.decode()]

@@ -1,0 +1,43 @@
+"""An enrichment or engine failure pends the claim P2 internal_error; it is never lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from workers.agents import adjudicate
+from workers.member_state import MemberState
+from workers.metrics import Metrics
+from workers.reference import ReferenceTables
+from workers.settings import Settings
+
+SEED = json.loads((Path(__file__).resolve().parents[3] / "samples" / "cases.jsonl")
+                  .read_text().splitlines()[0])
+
+
+def fake_adjudicator() -> SimpleNamespace:
+    settings = Settings()
+    return SimpleNamespace(settings=settings, references=ReferenceTables(settings),
+                           metrics=Metrics())
+
+
+def test_enrichment_failure_is_a_p2_internal_error_pend(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object) -> None:
+        raise LookupError("reference table unavailable")
+
+    monkeypatch.setattr(adjudicate, "build_context", broken)
+    adj = fake_adjudicator()
+    record = adjudicate.decide(adj, SEED["claim"], "2026-03-02", MemberState())  # type: ignore[arg-type]
+    assert (record.decision, record.claim_status_category) == ("pend", "P2")
+    assert record.pend is not None and record.pend.reasons == ["internal_error"]
+    assert record.error is not None and record.error.error_class == "LookupError"
+    assert "claims_internal_errors_total 1.0" in adj.metrics.exposition().decode()
+
+
+def test_without_eligibility_the_member_is_not_found() -> None:
+    record = adjudicate.decide(fake_adjudicator(), SEED["claim"], "2026-03-02",  # type: ignore[arg-type]
+                               MemberState())
+    assert record.rule_ids == ["ITDD-ELIG-01"]
