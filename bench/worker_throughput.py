@@ -60,16 +60,21 @@ def free_port() -> int:
 
 def fresh_settings(bootstrap: str, work: Path, label: str, **overrides: Any) -> Settings:
     name = f"bench-{label}-{uuid.uuid4().hex[:8]}"
-    return isolated_settings(bootstrap, name, free_port(), work / name,
-                             eligibility_grace_seconds=0, **overrides)
+    return isolated_settings(
+        bootstrap, name, free_port(), work / name, eligibility_grace_seconds=0, **overrides
+    )
 
 
-async def load_references(bootstrap: str, settings: Settings, cases: list[Any],
-                          claims: list[Any]) -> None:
+async def load_references(
+    bootstrap: str, settings: Settings, cases: list[Any], claims: list[Any]
+) -> None:
     await ensure_topics(settings)
     feed = case_feed(cases, datetime.now(UTC).isoformat())
-    await produce(bootstrap, settings.topic_eligibility,
-                  [claim.eligibility for claim in claims if claim.eligibility is not None])
+    await produce(
+        bootstrap,
+        settings.topic_eligibility,
+        [claim.eligibility for claim in claims if claim.eligibility is not None],
+    )
     await produce(bootstrap, settings.topic_prior_auth, feed.prior_auths)
 
 
@@ -80,8 +85,9 @@ def engine_alone(cases: list[Any], claims: list[Any]) -> float:
     for value in values:
         envelope = decode_envelope(value)
         context = build_context(envelope.claim, envelope.processing_date, refs, MemberState())
-        encode_decision(stamp(decide_or_pend(parse_request(
-            {"claim": envelope.claim, "context": context}))))
+        encode_decision(
+            stamp(decide_or_pend(parse_request({"claim": envelope.claim, "context": context})))
+        )
     return len(values) / (time.perf_counter() - started)
 
 
@@ -97,16 +103,21 @@ def reference_tables(cases: list[Any], claims: list[Any]) -> ReferenceTables:
     return refs
 
 
-async def baseline(bootstrap: str, settings: Settings, cases: list[Any], claims: list[Any],
-                   expected: int) -> float:
+async def baseline(
+    bootstrap: str, settings: Settings, cases: list[Any], claims: list[Any], expected: int
+) -> float:
     """Plain aiokafka: the same per-claim work, no faust, no transactions, one hop."""
     total = len(claims)
     refs = reference_tables(cases, claims)
     out = f"{settings.topic_decisions}.raw"
     await ensure_topics(settings, [TopicSpec(out, settings.output_partitions)])
     consumer = AIOKafkaConsumer(
-        settings.topic_submitted, bootstrap_servers=bootstrap, group_id=f"{settings.app_id}-raw",
-        auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=2000,
+        settings.topic_submitted,
+        bootstrap_servers=bootstrap,
+        group_id=f"{settings.app_id}-raw",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        max_poll_records=2000,
     )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
     await consumer.start()
@@ -125,11 +136,15 @@ async def baseline(bootstrap: str, settings: Settings, cases: list[Any], claims:
                     envelope = decode_envelope(record.value)
                     state = states.setdefault(record.key or b"", MemberState())
                     context = build_context(envelope.claim, envelope.processing_date, refs, state)
-                    decision = stamp(decide_or_pend(parse_request(
-                        {"claim": envelope.claim, "context": context})))
+                    decision = stamp(
+                        decide_or_pend(parse_request({"claim": envelope.claim, "context": context}))
+                    )
                     if decision.decision != "ignore":
-                        await producer.send(out, encode_decision(decision),
-                                            key=claim_key(envelope.claim, envelope.event_id))
+                        await producer.send(
+                            out,
+                            encode_decision(decision),
+                            key=claim_key(envelope.claim, envelope.event_id),
+                        )
             await producer.flush()
             await consumer.commit()
         assert started is not None
@@ -139,11 +154,21 @@ async def baseline(bootstrap: str, settings: Settings, cases: list[Any], claims:
         await consumer.stop()
 
 
-async def count_decisions(bootstrap: str, topic: str, expected: int, timeout: float,
-                          arrivals: dict[bytes, float] | None = None) -> float:
+async def count_decisions(
+    bootstrap: str,
+    topic: str,
+    expected: int,
+    timeout: float,
+    arrivals: dict[bytes, float] | None = None,
+) -> float:
     """Read decisions (read_committed) until `expected` arrived; the wall time of the last."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
-                                isolation_level="read_committed", auto_offset_reset="earliest")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",
+    )
     await consumer.start()
     try:
         count = 0
@@ -177,8 +202,9 @@ def worker_backlog(bootstrap: str, settings: Settings, work: Path, expected: int
         worker.stop()
 
 
-async def steady_feed(bootstrap: str, settings: Settings, claims: list[Any], rate: float,
-                      sent: dict[bytes, float]) -> None:
+async def steady_feed(
+    bootstrap: str, settings: Settings, claims: list[Any], rate: float, sent: dict[bytes, float]
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=2)
     await producer.start()
     try:
@@ -196,8 +222,9 @@ async def steady_feed(bootstrap: str, settings: Settings, claims: list[Any], rat
         await producer.stop()
 
 
-def latency_at(bootstrap: str, settings: Settings, work: Path, claims: list[Any],
-               rate: float) -> tuple[float, float, float, str]:
+def latency_at(
+    bootstrap: str, settings: Settings, work: Path, claims: list[Any], rate: float
+) -> tuple[float, float, float, str]:
     worker = WorkerProcess(settings, work / f"{settings.app_id}.log")
     worker.start()
     sent: dict[bytes, float] = {}
@@ -207,8 +234,9 @@ def latency_at(bootstrap: str, settings: Settings, work: Path, claims: list[Any]
         worker.wait_ready()
 
         async def run() -> None:
-            reading = asyncio.create_task(count_decisions(
-                bootstrap, settings.topic_decisions, expected, 600, arrivals))
+            reading = asyncio.create_task(
+                count_decisions(bootstrap, settings.topic_decisions, expected, 600, arrivals)
+            )
             await steady_feed(bootstrap, settings, claims, rate, sent)
             await reading
 
@@ -229,15 +257,20 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=20_000, help="backlog size")
     parser.add_argument("--rate", type=float, default=500.0, help="steady rate for latency")
     parser.add_argument("--seconds", type=float, default=30.0, help="steady feed duration")
-    parser.add_argument("--commit-interval", type=float, default=None,
-                        help="override the worker's commit (= transaction) interval")
+    parser.add_argument(
+        "--commit-interval",
+        type=float,
+        default=None,
+        help="override the worker's commit (= transaction) interval",
+    )
     args = parser.parse_args()
 
     cases = [json.loads(line) for line in CASES.read_text().splitlines()]
     bootstrap, started_broker = args.bootstrap, False
     if bootstrap is None:
-        out = subprocess.run([str(LOCAL_BROKER), "start"], capture_output=True, text=True,
-                             check=True)
+        out = subprocess.run(
+            [str(LOCAL_BROKER), "start"], capture_output=True, text=True, check=True
+        )
         bootstrap, started_broker = out.stdout.strip().splitlines()[-1], True
     work = Path(tempfile.mkdtemp(prefix="bench-worker-"))
     try:
@@ -253,22 +286,28 @@ def main() -> None:
             overrides["commit_interval_seconds"] = args.commit_interval
         settings = fresh_settings(bootstrap, work, "backlog", **overrides)
         asyncio.run(load_references(bootstrap, settings, cases, claims))
-        asyncio.run(produce(bootstrap, settings.topic_submitted,
-                            [claim.record() for claim in claims]))
+        asyncio.run(
+            produce(bootstrap, settings.topic_submitted, [claim.record() for claim in claims])
+        )
         raw = asyncio.run(baseline(bootstrap, settings, cases, claims, expected))
         print(f"baseline aiokafka loop (1 hop, at-least-once): {raw:10,.0f} claims/s")
 
         worker = worker_backlog(bootstrap, settings, work, expected)
-        print(f"worker, exactly_once, end to end:          {worker:10,.0f} claims/s "
-              f"({worker / raw:.2f} x baseline)")
+        print(
+            f"worker, exactly_once, end to end:          {worker:10,.0f} claims/s "
+            f"({worker / raw:.2f} x baseline)"
+        )
 
         steady = fresh_settings(bootstrap, work, "steady", **overrides)
-        feed = claim_stream(cases, int(args.rate * args.seconds), prefix="STEADY",
-                            distinct_members=True)
+        feed = claim_stream(
+            cases, int(args.rate * args.seconds), prefix="STEADY", distinct_members=True
+        )
         asyncio.run(load_references(bootstrap, steady, cases, feed))
         achieved, p50, p99, _ = latency_at(bootstrap, steady, work, feed, args.rate)
-        print(f"steady {achieved:,.0f} claims/s: latency send -> decision readable "
-              f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms")
+        print(
+            f"steady {achieved:,.0f} claims/s: latency send -> decision readable "
+            f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms"
+        )
     finally:
         if started_broker:
             subprocess.run([str(LOCAL_BROKER), "stop"], check=False, capture_output=True)

@@ -49,8 +49,9 @@ def decode_envelope(value: bytes | None) -> ClaimEnvelope:
         raise EnvelopeError("ValidationError", "envelope", describe_validation(exc)) from None
     try:
         # §E.3: a claim without the request structure gets no decision; it is a dead letter.
-        parse_request({"claim": envelope.claim, "context": {"processing_date":
-                                                             envelope.processing_date}})
+        parse_request(
+            {"claim": envelope.claim, "context": {"processing_date": envelope.processing_date}}
+        )
     except StructureError as exc:
         raise EnvelopeError("StructureError", "structure", str(exc)) from None
     return envelope

@@ -28,8 +28,9 @@ def dlq_headers(
     ]
 
 
-def dead_letter(message: Any, error: EnvelopeError) -> tuple[bytes | None, bytes | None,
-                                                             list[tuple[str, bytes]]]:
+def dead_letter(
+    message: Any, error: EnvelopeError
+) -> tuple[bytes | None, bytes | None, list[tuple[str, bytes]]]:
     """(key, value, headers) of the dead letter for a faust `Message`."""
     headers = dlq_headers(error, message.topic, message.partition, message.offset)
     return message.key, message.value, headers

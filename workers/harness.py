@@ -72,8 +72,9 @@ class WorkerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"worker exited with {self.process.returncode}; see "
-                                   f"{self.log_path}")
+                raise RuntimeError(
+                    f"worker exited with {self.process.returncode}; see {self.log_path}"
+                )
             if self.ready():
                 return
             time.sleep(0.25)
@@ -128,7 +129,9 @@ async def produce(
 ) -> int:
     """Send records and wait until all are acknowledged; the count sent."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, max_request_size=max_request_size, linger_ms=5,
+        bootstrap_servers=bootstrap,
+        max_request_size=max_request_size,
+        linger_ms=5,
         enable_idempotence=True,
     )
     await producer.start()
@@ -227,8 +230,13 @@ def case_feed(
                 record = {"member_id": member_id, **context["eligibility"]}
                 eligibility.append((member_id.encode(), orjson.dumps(record)))
             if context.get("claims_history") or context.get("adjudicated_claim_ids"):
-                imports.append(history_import(member_id, context.get("claims_history") or [],
-                                              context.get("adjudicated_claim_ids") or []))
+                imports.append(
+                    history_import(
+                        member_id,
+                        context.get("claims_history") or [],
+                        context.get("adjudicated_claim_ids") or [],
+                    )
+                )
         for pa in context.get("prior_authorizations") or ():
             prior_auths.append((str(pa["pa_number"]).encode(), orjson.dumps(pa)))
         event_id = f"{case['case_id']}{event_suffix}"
@@ -258,13 +266,15 @@ async def load_feed(bootstrap: str, settings: Settings, feed: CaseFeed) -> None:
     every by-member partition because claims reach it only through the intake agent)."""
     await produce(bootstrap, settings.topic_eligibility, feed.eligibility)
     await produce(bootstrap, settings.topic_prior_auth, feed.prior_auths)
-    await produce(bootstrap, settings.topic_by_member, feed.history_imports,
-                  headers=HISTORY_IMPORT_HEADERS)
+    await produce(
+        bootstrap, settings.topic_by_member, feed.history_imports, headers=HISTORY_IMPORT_HEADERS
+    )
     await produce(bootstrap, settings.topic_submitted, feed.claims)
 
 
-def isolated_settings(bootstrap: str, name: str, web_port: int, data_dir: Path,
-                      **overrides: Any) -> Settings:
+def isolated_settings(
+    bootstrap: str, name: str, web_port: int, data_dir: Path, **overrides: Any
+) -> Settings:
     """Settings whose topics, consumer group and transactional ids all start with `name`, so
     runs on one broker never see each other."""
     values: dict[str, Any] = {
@@ -303,8 +313,9 @@ class StreamClaim:
         )
 
 
-def claim_stream(cases: list[Mapping[str, Any]], count: int, prefix: str = "GEN",
-                 distinct_members: bool = False) -> list[StreamClaim]:
+def claim_stream(
+    cases: list[Mapping[str, Any]], count: int, prefix: str = "GEN", distinct_members: bool = False
+) -> list[StreamClaim]:
     """`count` claim events cycling through the cases, each with its own claim and event id.
 
     With `distinct_members` every claim also gets a member of its own (and that member's
@@ -333,6 +344,14 @@ def claim_stream(cases: list[Mapping[str, Any]], count: int, prefix: str = "GEN"
         if index not in published:
             decision = decide(parse_request({"claim": claim, "context": context}))
             published[index] = decision.decision != "ignore"
-        out.append(StreamClaim(claim_id, f"{prefix}-evt-{n:07d}", claim,
-                               context["processing_date"], published[index], eligibility))
+        out.append(
+            StreamClaim(
+                claim_id,
+                f"{prefix}-evt-{n:07d}",
+                claim,
+                context["processing_date"],
+                published[index],
+                eligibility,
+            )
+        )
     return out

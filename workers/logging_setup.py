@@ -60,14 +60,14 @@ LOGGABLE_KEYS: frozenset[str] = frozenset(
     }
 )
 
-_STRUCTURE_KEYS = frozenset({"event", "level", "timestamp", "logger", "exc_info", "_record",
-                             "_from_structlog"})
+_STRUCTURE_KEYS = frozenset(
+    {"event", "level", "timestamp", "logger", "exc_info", "_record", "_from_structlog"}
+)
 
 
 def drop_unlisted_keys(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
     """Keep only LOGGABLE_KEYS; name (never show) what was dropped so the call site is found."""
-    dropped = [key for key in event_dict if key not in LOGGABLE_KEYS and key not in
-               _STRUCTURE_KEYS]
+    dropped = [key for key in event_dict if key not in LOGGABLE_KEYS and key not in _STRUCTURE_KEYS]
     for key in dropped:
         del event_dict[key]
     if dropped:
@@ -143,4 +143,3 @@ def configure_logging(
 def get_logger(name: str) -> Any:
     """A structlog logger bound to `name` (the stdlib logger name it is routed through)."""
     return structlog.stdlib.get_logger(name)
-

@@ -40,19 +40,26 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.decisions = Counter(
-            "claims_decisions_total", "Decisions published, by outcome", ["decision"],
+            "claims_decisions_total",
+            "Decisions published, by outcome",
+            ["decision"],
             registry=self.registry,
         )
         self.rules = Counter(
-            "claims_decision_rules_total", "Rule ids listed in published decisions", ["rule_id"],
+            "claims_decision_rules_total",
+            "Rule ids listed in published decisions",
+            ["rule_id"],
             registry=self.registry,
         )
         self.ignored = Counter(
-            "claims_ignored_total", "Claims outside the policy's scope (nothing published)",
+            "claims_ignored_total",
+            "Claims outside the policy's scope (nothing published)",
             registry=self.registry,
         )
         self.dead_letters = Counter(
-            "claims_dlq_total", "Messages sent to the dead-letter topic", ["error_class"],
+            "claims_dlq_total",
+            "Messages sent to the dead-letter topic",
+            ["error_class"],
             registry=self.registry,
         )
         self.duplicates = Counter(

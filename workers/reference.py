@@ -112,15 +112,18 @@ class ReferenceTables:
                         self.loaded.set()
                         log.info(
                             "reference tables loaded",
-                            counts={"eligibility": len(self.eligibility),
-                                    "prior_authorizations": len(self.prior_auths)},
+                            counts={
+                                "eligibility": len(self.eligibility),
+                                "prior_authorizations": len(self.prior_auths),
+                            },
                         )
         finally:
             await consumer.stop()
 
 
-async def _all_partitions(consumer: AIOKafkaConsumer, topics: tuple[str, ...]
-                          ) -> list[TopicPartition]:
+async def _all_partitions(
+    consumer: AIOKafkaConsumer, topics: tuple[str, ...]
+) -> list[TopicPartition]:
     """Every partition of `topics` (the worker created them before starting)."""
     while True:
         # Without a group, the consumer's metadata covers only what it was asked about.

@@ -22,8 +22,11 @@ def run_worker(settings: Settings) -> int:
     loop.run_until_complete(ensure_topics(settings))
     adjudicator = build(settings)
     log.info(
-        "worker starting", app_id=settings.app_id, bootstrap=settings.kafka_bootstrap_servers,
-        guarantee=settings.processing_guarantee, port=settings.web_port,
+        "worker starting",
+        app_id=settings.app_id,
+        bootstrap=settings.kafka_bootstrap_servers,
+        guarantee=settings.processing_guarantee,
+        port=settings.web_port,
     )
     worker = faust.Worker(
         adjudicator.app,

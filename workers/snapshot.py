@@ -34,9 +34,7 @@ def build_context(
     """The snapshot handed to the engine with the claim."""
     member_id = member_id_of(claim)
     documentation = claim.get("documentation")
-    pa_number = (
-        documentation.get("prior_auth_number") if isinstance(documentation, dict) else None
-    )
+    pa_number = documentation.get("prior_auth_number") if isinstance(documentation, dict) else None
     # §5.6: only the PA the claim names is looked up; the engine checks it is the member's.
     pa = refs.prior_auths.get(pa_number) if isinstance(pa_number, str) else None
     history, adjudicated = state.snapshot_for(claim.get("claim_id"))

@@ -62,7 +62,9 @@ async def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None
             response = await admin.create_topics(
                 [
                     NewTopic(
-                        spec.name, spec.partitions, settings.replication_factor,
+                        spec.name,
+                        spec.partitions,
+                        settings.replication_factor,
                         topic_configs=spec.config,
                     )
                     for spec in missing

@@ -63,7 +63,6 @@ class GuardedConsumer(faust_aiokafka.Consumer):
         async with guard:
             return bool(await super().commit(topics, start_new_transaction=start_new_transaction))
 
-
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return StableOffsetConsumerThread(self, loop=self.loop, beacon=self.beacon)
 

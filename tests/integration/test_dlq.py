@@ -29,8 +29,12 @@ pytestmark = pytest.mark.integration
 
 CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
 DLQ_HEADERS = [
-    "error.class", "error.message", "error.stage",
-    "source.topic", "source.partition", "source.offset",
+    "error.class",
+    "error.message",
+    "error.stage",
+    "source.topic",
+    "source.partition",
+    "source.offset",
 ]
 
 
@@ -102,8 +106,11 @@ def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
         )
         metrics = worker.metrics()
         # faust's table and router views would serve member data and topology: not served.
-        hidden = [path for path in ("/table/", "/router/", "/graph/", "/stats/")
-                  if http_status(f"{worker.url}{path}") != 404]
+        hidden = [
+            path
+            for path in ("/table/", "/router/", "/graph/", "/stats/")
+            if http_status(f"{worker.url}{path}") != 404
+        ]
     finally:
         worker.stop()
 
@@ -127,7 +134,8 @@ def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
     # No eligibility record was loaded: ELIG-01; the same claim again (new event id) is DUP-01,
     # read from the worker's own state.
     assert [orjson.loads(r.value)["rule_ids"] for r in decisions] == [
-        ["ITDD-ELIG-01"], ["ITDD-DUP-01"],
+        ["ITDD-ELIG-01"],
+        ["ITDD-DUP-01"],
     ]
 
 
@@ -136,8 +144,9 @@ def test_thousand_poison_messages_mixed_into_thousand_good(
 ) -> None:
     cases = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
     name = f"poison-{uuid.uuid4().hex[:10]}"
-    settings = isolated_settings(kafka_bootstrap, name, unused_tcp_port, tmp_path / "data",
-                                 eligibility_grace_seconds=0)
+    settings = isolated_settings(
+        kafka_bootstrap, name, unused_tcp_port, tmp_path / "data", eligibility_grace_seconds=0
+    )
     asyncio.run(ensure_topics(settings))
     feed = case_feed(cases, "2026-03-02T14:03:00Z")
     asyncio.run(produce(kafka_bootstrap, settings.topic_eligibility, feed.eligibility))
@@ -162,10 +171,20 @@ def test_thousand_poison_messages_mixed_into_thousand_good(
     try:
         worker.wait_ready()
         asyncio.run(produce(kafka_bootstrap, settings.topic_submitted, records))
-        dead = asyncio.run(read_topic(kafka_bootstrap, settings.topic_dlq, until=len(poison) + 1,
-                                      timeout=120, idle=10))
-        decisions = asyncio.run(read_topic(kafka_bootstrap, settings.topic_decisions,
-                                           until=len(expected) + 1, timeout=120, idle=10))
+        dead = asyncio.run(
+            read_topic(
+                kafka_bootstrap, settings.topic_dlq, until=len(poison) + 1, timeout=120, idle=10
+            )
+        )
+        decisions = asyncio.run(
+            read_topic(
+                kafka_bootstrap,
+                settings.topic_decisions,
+                until=len(expected) + 1,
+                timeout=120,
+                idle=10,
+            )
+        )
     finally:
         worker.stop()
 

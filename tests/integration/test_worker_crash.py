@@ -41,8 +41,9 @@ def load_cases() -> list[dict[str, Any]]:
     return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
 
 
-async def stream_claims(bootstrap: str, settings: Settings, records: list[tuple[bytes, bytes]],
-                        seconds: float) -> None:
+async def stream_claims(
+    bootstrap: str, settings: Settings, records: list[tuple[bytes, bytes]], seconds: float
+) -> None:
     """Send records evenly over `seconds` (a steady stream the kills land in)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, enable_idempotence=True)
     await producer.start()
@@ -91,8 +92,12 @@ def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(
     cases = load_cases()
     name = f"crash-{uuid.uuid4().hex[:10]}"
     settings = isolated_settings(
-        kafka_bootstrap, name, unused_tcp_port, tmp_path / "data",
-        session_timeout_seconds=6, eligibility_grace_seconds=0,
+        kafka_bootstrap,
+        name,
+        unused_tcp_port,
+        tmp_path / "data",
+        session_timeout_seconds=6,
+        eligibility_grace_seconds=0,
     )
     feed_references(kafka_bootstrap, settings, cases)
     claims = claim_stream(cases, CLAIMS, prefix=name.upper())
@@ -121,8 +126,13 @@ def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(
         kills = asyncio.run(scenario())
         worker.wait_ready(timeout=120)
         decisions = asyncio.run(
-            read_topic(kafka_bootstrap, settings.topic_decisions, until=len(expected) + 1,
-                       timeout=240, idle=20)
+            read_topic(
+                kafka_bootstrap,
+                settings.topic_decisions,
+                until=len(expected) + 1,
+                timeout=240,
+                idle=20,
+            )
         )
     finally:
         worker.stop()
@@ -138,8 +148,9 @@ def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
 ) -> None:
     cases = load_cases()
     name = f"brk-{uuid.uuid4().hex[:10]}"
-    settings = isolated_settings(kafka_bootstrap, name, unused_tcp_port, tmp_path / "data",
-                                 eligibility_grace_seconds=0)
+    settings = isolated_settings(
+        kafka_bootstrap, name, unused_tcp_port, tmp_path / "data", eligibility_grace_seconds=0
+    )
     feed_references(kafka_bootstrap, settings, cases)
     claims = claim_stream(cases, 1200, prefix=name.upper())
     expected = {claim.claim_id for claim in claims if claim.decided}
@@ -161,8 +172,13 @@ def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
                 restarts += 1  # a supervisor restarts a worker that gave up
                 worker.start()
             decisions = asyncio.run(
-                read_topic(kafka_bootstrap, settings.topic_decisions, until=len(expected) + 1,
-                           timeout=30, idle=10)
+                read_topic(
+                    kafka_bootstrap,
+                    settings.topic_decisions,
+                    until=len(expected) + 1,
+                    timeout=30,
+                    idle=10,
+                )
             )
             if len(decisions) >= len(expected):
                 break
@@ -178,11 +194,17 @@ def test_rebalance_second_worker_stopped_and_started_mid_stream(
 ) -> None:
     cases = load_cases()
     name = f"reb-{uuid.uuid4().hex[:10]}"
-    one = isolated_settings(kafka_bootstrap, name, unused_tcp_port_factory(),
-                            tmp_path / "data1", eligibility_grace_seconds=0,
-                            session_timeout_seconds=6)
-    two = one.model_copy(update={"web_port": unused_tcp_port_factory(),
-                                 "data_dir": tmp_path / "data2"})
+    one = isolated_settings(
+        kafka_bootstrap,
+        name,
+        unused_tcp_port_factory(),
+        tmp_path / "data1",
+        eligibility_grace_seconds=0,
+        session_timeout_seconds=6,
+    )
+    two = one.model_copy(
+        update={"web_port": unused_tcp_port_factory(), "data_dir": tmp_path / "data2"}
+    )
     feed_references(kafka_bootstrap, one, cases)
     claims = claim_stream(cases, 2000, prefix=name.upper())
     expected = {claim.claim_id for claim in claims if claim.decided}
@@ -207,8 +229,9 @@ def test_rebalance_second_worker_stopped_and_started_mid_stream(
         asyncio.run(scenario())
         second.wait_ready(timeout=120)
         decisions = asyncio.run(
-            read_topic(kafka_bootstrap, one.topic_decisions, until=len(expected) + 1,
-                       timeout=180, idle=15)
+            read_topic(
+                kafka_bootstrap, one.topic_decisions, until=len(expected) + 1, timeout=180, idle=15
+            )
         )
         metrics = [first.metrics(), second.metrics()]
     finally:
@@ -217,4 +240,4 @@ def test_rebalance_second_worker_stopped_and_started_mid_stream(
 
     assert_exactly_one_each(decisions, expected)
     # Both workers decided claims (the partitions were really shared).
-    assert all('claims_decisions_total{decision=' in text for text in metrics)
+    assert all("claims_decisions_total{decision=" in text for text in metrics)

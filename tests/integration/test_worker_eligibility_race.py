@@ -34,11 +34,15 @@ def test_claim_before_eligibility_waits_then_decides(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
     cases = {c["case_id"]: c for c in map(json.loads, CASES.read_text().splitlines())}
-    late, never = cases["ITDD-TC-001"], next(
-        c for c in cases.values() if c["expected"]["decision"] == "approve"
+    late, never = (
+        cases["ITDD-TC-001"],
+        next(c for c in cases.values() if c["expected"]["decision"] == "approve"),
     )
     settings = isolated_settings(
-        kafka_bootstrap, f"race-{uuid.uuid4().hex[:10]}", unused_tcp_port, tmp_path / "data",
+        kafka_bootstrap,
+        f"race-{uuid.uuid4().hex[:10]}",
+        unused_tcp_port,
+        tmp_path / "data",
         eligibility_grace_seconds=GRACE,
     )
     asyncio.run(ensure_topics(settings))
@@ -55,15 +59,14 @@ def test_claim_before_eligibility_waits_then_decides(
         # Only the first member's eligibility arrives, a second after its claim.
         late_eligibility = [r for r in feed.eligibility if r[0] == b"TSTMBR000001"]
         asyncio.run(produce(kafka_bootstrap, settings.topic_eligibility, late_eligibility))
-        decisions = asyncio.run(read_topic(kafka_bootstrap, settings.topic_decisions, until=2,
-                                           timeout=60))
+        decisions = asyncio.run(
+            read_topic(kafka_bootstrap, settings.topic_decisions, until=2, timeout=60)
+        )
         waited = time.monotonic() - started
     finally:
         worker.stop()
 
-    by_claim: dict[str, dict[str, Any]] = {
-        r.key.decode(): orjson.loads(r.value) for r in decisions
-    }
+    by_claim: dict[str, dict[str, Any]] = {r.key.decode(): orjson.loads(r.value) for r in decisions}
     # Decided with the eligibility that arrived during the wait: the seed's documented pend.
     assert by_claim[late["claim"]["claim_id"]]["decision"] == "pend"
     # Never arrived: decided after the grace period as not found.

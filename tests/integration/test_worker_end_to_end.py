@@ -73,8 +73,13 @@ def test_every_case_decided_as_offline(
     try:
         worker.wait_ready()
         records = asyncio.run(
-            read_topic(kafka_bootstrap, settings.topic_decisions, until=len(published) + 1,
-                       timeout=90, idle=8)
+            read_topic(
+                kafka_bootstrap,
+                settings.topic_decisions,
+                until=len(published) + 1,
+                timeout=90,
+                idle=8,
+            )
         )
         metrics = worker.metrics()
     finally:
@@ -92,9 +97,9 @@ def test_every_case_decided_as_offline(
         (record,) = by_claim[claim_id]
         got = orjson.loads(record.value)
         assert got["decision_id"] and got["decided_at"]
-        assert {k: v for k, v in got.items() if k not in UNSTAMPED} == offline(case), (
-            case["case_id"]
-        )
+        assert {k: v for k, v in got.items() if k not in UNSTAMPED} == offline(case), case[
+            "case_id"
+        ]
         assert header_map(record)["decision"] == got["decision"].encode()
 
     assert "claims_ignored_total 2.0" in metrics
@@ -109,11 +114,15 @@ def test_every_case_decided_as_offline(
     worker.start()
     try:
         worker.wait_ready()
-        asyncio.run(produce(kafka_bootstrap, settings.topic_submitted,
-                            resent.claims + feed.claims))
+        asyncio.run(produce(kafka_bootstrap, settings.topic_submitted, resent.claims + feed.claims))
         after = asyncio.run(
-            read_topic(kafka_bootstrap, settings.topic_decisions, until=len(published) + 2,
-                       timeout=60, idle=8)
+            read_topic(
+                kafka_bootstrap,
+                settings.topic_decisions,
+                until=len(published) + 2,
+                timeout=60,
+                idle=8,
+            )
         )
     finally:
         assert worker.stop() == 0

@@ -103,9 +103,12 @@ def decode_forwarded(value: bytes | None) -> dict[str, Any]:
     (it is a topic like any other) is a dead letter, not a crashed agent."""
     try:
         envelope = orjson.loads(value) if value is not None else None
-        if (isinstance(envelope, dict) and isinstance(envelope.get("event_id"), str)
-                and isinstance(envelope.get("claim"), dict)
-                and isinstance(envelope.get("processing_date"), str)):
+        if (
+            isinstance(envelope, dict)
+            and isinstance(envelope.get("event_id"), str)
+            and isinstance(envelope.get("claim"), dict)
+            and isinstance(envelope.get("processing_date"), str)
+        ):
             datetime.fromisoformat(envelope["occurred_at"])
             return envelope
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
@@ -117,14 +120,21 @@ async def _dead_letter(adj: Adjudicator, message: Any, error: EnvelopeError) -> 
     key, value, headers = dead_letter(message, error)
     try:
         async with adj.app.effects_guard:
-            await adj.publisher.send(message.tp, adj.settings.topic_dlq, key=key, value=value,
-                                     headers=headers)
+            await adj.publisher.send(
+                message.tp, adj.settings.topic_dlq, key=key, value=value, headers=headers
+            )
     except PartitionRevoked:
         log_revoked(message)
         return
     adj.metrics.dead_letters.labels(error.error_class).inc()
-    log.warning("dead letter", error_class=error.error_class, stage=error.stage,
-                topic=message.topic, partition=message.partition, offset=message.offset)
+    log.warning(
+        "dead letter",
+        error_class=error.error_class,
+        stage=error.stage,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )
 
 
 def decide(
@@ -142,13 +152,18 @@ def decide(
     record = decide_or_pend(request)
     if record.error is not None:
         adj.metrics.internal_errors.inc()
-        log.error("engine failed", claim_id=_loggable_id(claim), stage="engine",
-                  error_class=record.error.error_class)
+        log.error(
+            "engine failed",
+            claim_id=_loggable_id(claim),
+            stage="engine",
+            error_class=record.error.error_class,
+        )
     return record
 
 
-async def _wait_for_eligibility(adj: Adjudicator, claim: dict[str, Any], occurred_at: float
-                                ) -> None:
+async def _wait_for_eligibility(
+    adj: Adjudicator, claim: dict[str, Any], occurred_at: float
+) -> None:
     """The claim-before-eligibility race: wait until occurred_at + grace, then decide anyway."""
     member_id = member_id_of(claim)
     if member_id is None or member_id in adj.references.eligibility:
@@ -158,8 +173,10 @@ async def _wait_for_eligibility(adj: Adjudicator, claim: dict[str, Any], occurre
         started = time.monotonic()
         found = await adj.references.wait_for_eligibility(member_id, remaining)
         log.info(
-            "waited for eligibility", claim_id=_loggable_id(claim),
-            waited_ms=round((time.monotonic() - started) * 1000), found=found,
+            "waited for eligibility",
+            claim_id=_loggable_id(claim),
+            waited_ms=round((time.monotonic() - started) * 1000),
+            found=found,
         )
 
 
@@ -203,8 +220,7 @@ def forget_partitions(adj: Adjudicator, partitions: set[int]) -> None:
     stale = [key for key in list(store.keys()) if key_partition(key, count) in partitions]
     for key in stale:
         del store[key]
-    log.info("state of revoked partitions dropped", partitions=sorted(partitions),
-             count=len(stale))
+    log.info("state of revoked partitions dropped", partitions=sorted(partitions), count=len(stale))
 
 
 def key_partition(key: bytes, partitions: int) -> int:
@@ -213,8 +229,12 @@ def key_partition(key: bytes, partitions: int) -> int:
 
 
 def log_revoked(message: Any) -> None:
-    log.info("partition revoked mid-event", topic=message.topic, partition=message.partition,
-             offset=message.offset)
+    log.info(
+        "partition revoked mid-event",
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )
 
 
 def _count(adj: Adjudicator, record: DecisionRecord, occurred_at: float) -> None:

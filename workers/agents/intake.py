@@ -45,8 +45,12 @@ async def route_submission(adj: Adjudicator, message: Any) -> None:
             return
         adj.metrics.dead_letters.labels(error.error_class).inc()
         log.warning(
-            "dead letter", error_class=error.error_class, stage=error.stage,
-            topic=message.topic, partition=message.partition, offset=message.offset,
+            "dead letter",
+            error_class=error.error_class,
+            stage=error.stage,
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
         )
         return
     try:
@@ -63,5 +67,9 @@ async def route_submission(adj: Adjudicator, message: Any) -> None:
 
 def log_revoked(message: Any) -> None:
     """The new owner of the partition processes the event; nothing was committed here."""
-    log.info("partition revoked mid-event", topic=message.topic, partition=message.partition,
-             offset=message.offset)
+    log.info(
+        "partition revoked mid-event",
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )

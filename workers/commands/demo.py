@@ -27,12 +27,21 @@ SEED = "ITDD-TC-001"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--cases", default=str(ROOT / "samples" / "cases.jsonl"),
-                        help="case file (JSON lines with claim, context, expected)")
-    parser.add_argument("--bootstrap", default=None,
-                        help="use this running broker instead of starting the local one")
-    parser.add_argument("--work-dir", default=str(Path(tempfile.gettempdir()) / "claims-demo"),
-                        help="worker state and log directory")
+    parser.add_argument(
+        "--cases",
+        default=str(ROOT / "samples" / "cases.jsonl"),
+        help="case file (JSON lines with claim, context, expected)",
+    )
+    parser.add_argument(
+        "--bootstrap",
+        default=None,
+        help="use this running broker instead of starting the local one",
+    )
+    parser.add_argument(
+        "--work-dir",
+        default=str(Path(tempfile.gettempdir()) / "claims-demo"),
+        help="worker state and log directory",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -64,12 +73,15 @@ def run(args: argparse.Namespace) -> int:
         worker.start()
         worker.wait_ready()
         expected = sum(1 for case in cases if case["expected"]["decision"] != "ignore")
-        records = asyncio.run(read_topic(bootstrap, settings.topic_decisions, until=expected,
-                                         timeout=120, idle=15))
+        records = asyncio.run(
+            read_topic(bootstrap, settings.topic_decisions, until=expected, timeout=120, idle=15)
+        )
         _print_stream(records, cases)
-        print(f"\n{len(records)} decisions published for {len(cases)} cases "
-              f"({len(cases) - expected} out of scope, nothing published); "
-              f"worker log: {worker.log_path}")
+        print(
+            f"\n{len(records)} decisions published for {len(cases)} cases "
+            f"({len(cases) - expected} out of scope, nothing published); "
+            f"worker log: {worker.log_path}"
+        )
         return 0 if len(records) == expected else 1
     finally:
         worker.stop()
@@ -81,8 +93,7 @@ def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
     import orjson
 
     decisions = [orjson.loads(record.value) for record in records]
-    decisions.sort(key=lambda d: (d["claim_id"] != cases[0]["claim"]["claim_id"],
-                                  d["decided_at"]))
+    decisions.sort(key=lambda d: (d["claim_id"] != cases[0]["claim"]["claim_id"], d["decided_at"]))
     case_of = {case["claim"]["claim_id"]: case["case_id"] for case in cases}
     for n, decision in enumerate(decisions):
         if n == 0:
@@ -94,21 +105,23 @@ def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
         reason = ",".join(pend.get("reasons", ())) or (
             f"{decision['group_code']}-{decision['carc']}" if decision["carc"] else ""
         )
-        print(f"{case_of.get(decision['claim_id'], '?'):12} {decision['claim_id']:16} "
-              f"{decision['decision']:8} {decision['claim_status_category'] or '':3} "
-              f"{reason:28} {' '.join(decision['rule_ids'])}")
+        print(
+            f"{case_of.get(decision['claim_id'], '?'):12} {decision['claim_id']:16} "
+            f"{decision['decision']:8} {decision['claim_status_category'] or '':3} "
+            f"{reason:28} {' '.join(decision['rule_ids'])}"
+        )
 
 
 def _start_broker() -> tuple[str, bool]:
     """(bootstrap, whether we started it): reuse a running local broker."""
-    status = subprocess.run([str(LOCAL_BROKER), "status"], capture_output=True, text=True,
-                            check=False)
+    status = subprocess.run(
+        [str(LOCAL_BROKER), "status"], capture_output=True, text=True, check=False
+    )
     if status.returncode == 0:
         return status.stdout.split("bootstrap")[-1].split()[0], False
     print("starting the local Apache Kafka broker...", file=sys.stderr)
     started = time.monotonic()
-    proc = subprocess.run([str(LOCAL_BROKER), "start"], capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run([str(LOCAL_BROKER), "start"], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"local broker did not start:\n{proc.stderr[-2000:]}")
     bootstrap = proc.stdout.strip().splitlines()[-1]

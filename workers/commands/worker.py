@@ -10,9 +10,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--web-port", type=int, default=None, help="override CLAIMS_ADJ_WEB_PORT"
-    )
+    parser.add_argument("--web-port", type=int, default=None, help="override CLAIMS_ADJ_WEB_PORT")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -14,14 +14,16 @@ from workers.metrics import Metrics
 from workers.reference import ReferenceTables
 from workers.settings import Settings
 
-SEED = json.loads((Path(__file__).resolve().parents[3] / "samples" / "cases.jsonl")
-                  .read_text().splitlines()[0])
+SEED = json.loads(
+    (Path(__file__).resolve().parents[3] / "samples" / "cases.jsonl").read_text().splitlines()[0]
+)
 
 
 def fake_adjudicator() -> SimpleNamespace:
     settings = Settings()
-    return SimpleNamespace(settings=settings, references=ReferenceTables(settings),
-                           metrics=Metrics())
+    return SimpleNamespace(
+        settings=settings, references=ReferenceTables(settings), metrics=Metrics()
+    )
 
 
 def test_enrichment_failure_is_a_p2_internal_error_pend(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,6 +40,10 @@ def test_enrichment_failure_is_a_p2_internal_error_pend(monkeypatch: pytest.Monk
 
 
 def test_without_eligibility_the_member_is_not_found() -> None:
-    record = adjudicate.decide(fake_adjudicator(), SEED["claim"], "2026-03-02",  # type: ignore[arg-type]
-                               MemberState())
+    record = adjudicate.decide(
+        fake_adjudicator(),
+        SEED["claim"],
+        "2026-03-02",  # type: ignore[arg-type]
+        MemberState(),
+    )
     assert record.rule_ids == ["ITDD-ELIG-01"]

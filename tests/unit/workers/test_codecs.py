@@ -101,8 +101,13 @@ def test_dlq_headers_are_exactly_the_contract_headers() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [None, b"junk", b"[]", orjson.dumps({**GOOD, "occurred_at": "yesterday"}),
-     orjson.dumps({k: v for k, v in GOOD.items() if k != "event_id"})],
+    [
+        None,
+        b"junk",
+        b"[]",
+        orjson.dumps({**GOOD, "occurred_at": "yesterday"}),
+        orjson.dumps({k: v for k, v in GOOD.items() if k != "event_id"}),
+    ],
 )
 def test_by_member_topic_rejects_what_intake_did_not_forward(value: bytes | None) -> None:
     from workers.agents.adjudicate import decode_forwarded

@@ -12,15 +12,18 @@ from workers.member_state import MAX_EVENT_IDS, MemberState
 
 CASES = {
     case["case_id"]: case
-    for case in map(json.loads, (Path(__file__).resolve().parents[3] / "samples" /
-                                 "cases.jsonl").read_text().splitlines())
+    for case in map(
+        json.loads,
+        (Path(__file__).resolve().parents[3] / "samples" / "cases.jsonl").read_text().splitlines(),
+    )
 }
 
 
 def decided(case_id: str, **context: Any) -> tuple[dict[str, Any], Any]:
     case = CASES[case_id]
-    record = decide(parse_request({"claim": case["claim"],
-                                   "context": {**case["context"], **context}}))
+    record = decide(
+        parse_request({"claim": case["claim"], "context": {**case["context"], **context}})
+    )
     return case["claim"], record
 
 
@@ -30,10 +33,15 @@ def test_approved_claim_adds_drug_line_items_and_its_id() -> None:
     state = MemberState()
     assert state.record(claim, record)
     assert state.adjudicated == [claim["claim_id"]]
-    assert state.history == [{
-        "claim_id": claim["claim_id"], "service_date": "2026-02-10", "procedure_code": "62327",
-        "agent": "morphine", "decision": "approve",
-    }]
+    assert state.history == [
+        {
+            "claim_id": claim["claim_id"],
+            "service_date": "2026-02-10",
+            "procedure_code": "62327",
+            "agent": "morphine",
+            "decision": "approve",
+        }
+    ]
 
 
 def test_pend_adds_history_but_no_adjudicated_id() -> None:

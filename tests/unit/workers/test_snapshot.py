@@ -14,8 +14,12 @@ from workers.reference import ReferenceTables
 from workers.settings import Settings
 from workers.snapshot import build_context, eligibility_snapshot
 
-CASES = [json.loads(line) for line in (Path(__file__).resolve().parents[3] / "samples" /
-                                        "cases.jsonl").read_text().splitlines()]
+CASES = [
+    json.loads(line)
+    for line in (Path(__file__).resolve().parents[3] / "samples" / "cases.jsonl")
+    .read_text()
+    .splitlines()
+]
 
 
 def tables_from_feed() -> tuple[ReferenceTables, Settings]:
@@ -57,8 +61,9 @@ async def test_eligibility_wait_wakes_on_arrival_and_gives_up_after_timeout() ->
     settings = Settings()
     refs = ReferenceTables(settings)
     record = orjson.dumps({"member_id": "M1", "coverage_start": None})
-    asyncio.get_running_loop().call_later(0.05, refs.apply, settings.topic_eligibility, b"M1",
-                                          record)
+    asyncio.get_running_loop().call_later(
+        0.05, refs.apply, settings.topic_eligibility, b"M1", record
+    )
     assert await refs.wait_for_eligibility("M1", timeout=2.0)
     assert not await refs.wait_for_eligibility("M2", timeout=0.05)
     assert not refs._waiters
