@@ -355,3 +355,14 @@ def claim_stream(
             )
         )
     return out
+
+
+async def read_settled(
+    bootstrap: str, topic: str, expected: int, timeout: float = 300.0, settle: float = 5.0
+) -> list[Any]:
+    """Every record of a topic once at least `expected` are there (waiting up to `timeout`),
+    read again after `settle` quiet seconds so that anything extra (a duplicate) is counted too.
+    Completion is the count, not a pause: a worker waiting out a dead member's session or
+    recovering its tables is silent for a while, and that must not end the read early."""
+    await read_topic(bootstrap, topic, until=expected, timeout=timeout)
+    return await read_topic(bootstrap, topic, timeout=timeout, idle=settle)

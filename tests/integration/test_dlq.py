@@ -21,6 +21,7 @@ from workers.harness import (
     header_map,
     isolated_settings,
     produce,
+    read_settled,
     read_topic,
 )
 from workers.topics import ensure_topics
@@ -171,19 +172,9 @@ def test_thousand_poison_messages_mixed_into_thousand_good(
     try:
         worker.wait_ready()
         asyncio.run(produce(kafka_bootstrap, settings.topic_submitted, records))
-        dead = asyncio.run(
-            read_topic(
-                kafka_bootstrap, settings.topic_dlq, until=len(poison) + 1, timeout=120, idle=10
-            )
-        )
+        dead = asyncio.run(read_settled(kafka_bootstrap, settings.topic_dlq, len(poison)))
         decisions = asyncio.run(
-            read_topic(
-                kafka_bootstrap,
-                settings.topic_decisions,
-                until=len(expected) + 1,
-                timeout=120,
-                idle=10,
-            )
+            read_settled(kafka_bootstrap, settings.topic_decisions, len(expected))
         )
     finally:
         worker.stop()

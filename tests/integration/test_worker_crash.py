@@ -24,7 +24,7 @@ from workers.harness import (
     claim_stream,
     isolated_settings,
     produce,
-    read_topic,
+    read_settled,
 )
 from workers.settings import Settings
 from workers.topics import ensure_topics
@@ -126,13 +126,7 @@ def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(
         kills = asyncio.run(scenario())
         worker.wait_ready(timeout=120)
         decisions = asyncio.run(
-            read_topic(
-                kafka_bootstrap,
-                settings.topic_decisions,
-                until=len(expected) + 1,
-                timeout=240,
-                idle=20,
-            )
+            read_settled(kafka_bootstrap, settings.topic_decisions, len(expected))
         )
     finally:
         worker.stop()
@@ -172,13 +166,7 @@ def test_broker_restart_mid_stream_loses_and_duplicates_nothing(
                 restarts += 1  # a supervisor restarts a worker that gave up
                 worker.start()
             decisions = asyncio.run(
-                read_topic(
-                    kafka_bootstrap,
-                    settings.topic_decisions,
-                    until=len(expected) + 1,
-                    timeout=30,
-                    idle=10,
-                )
+                read_settled(kafka_bootstrap, settings.topic_decisions, len(expected), timeout=30)
             )
             if len(decisions) >= len(expected):
                 break
@@ -228,11 +216,7 @@ def test_rebalance_second_worker_stopped_and_started_mid_stream(
 
         asyncio.run(scenario())
         second.wait_ready(timeout=120)
-        decisions = asyncio.run(
-            read_topic(
-                kafka_bootstrap, one.topic_decisions, until=len(expected) + 1, timeout=180, idle=15
-            )
-        )
+        decisions = asyncio.run(read_settled(kafka_bootstrap, one.topic_decisions, len(expected)))
         metrics = [first.metrics(), second.metrics()]
     finally:
         second.stop()

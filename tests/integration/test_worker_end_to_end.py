@@ -24,7 +24,7 @@ from workers.harness import (
     isolated_settings,
     load_feed,
     produce,
-    read_topic,
+    read_settled,
 )
 from workers.topics import ensure_topics
 
@@ -73,13 +73,7 @@ def test_every_case_decided_as_offline(
     try:
         worker.wait_ready()
         records = asyncio.run(
-            read_topic(
-                kafka_bootstrap,
-                settings.topic_decisions,
-                until=len(published) + 1,
-                timeout=90,
-                idle=8,
-            )
+            read_settled(kafka_bootstrap, settings.topic_decisions, len(published))
         )
         metrics = worker.metrics()
     finally:
@@ -116,13 +110,7 @@ def test_every_case_decided_as_offline(
         worker.wait_ready()
         asyncio.run(produce(kafka_bootstrap, settings.topic_submitted, resent.claims + feed.claims))
         after = asyncio.run(
-            read_topic(
-                kafka_bootstrap,
-                settings.topic_decisions,
-                until=len(published) + 2,
-                timeout=60,
-                idle=8,
-            )
+            read_settled(kafka_bootstrap, settings.topic_decisions, len(published) + 1)
         )
     finally:
         assert worker.stop() == 0

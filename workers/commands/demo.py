@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         case_feed,
         isolated_settings,
         load_feed,
-        read_topic,
+        read_settled,
     )
     from workers.logging_setup import configure_logging
     from workers.topics import ensure_topics
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         worker.wait_ready()
         expected = sum(1 for case in cases if case["expected"]["decision"] != "ignore")
         records = asyncio.run(
-            read_topic(bootstrap, settings.topic_decisions, until=expected, timeout=120, idle=15)
+            read_settled(bootstrap, settings.topic_decisions, expected, timeout=120)
         )
         _print_stream(records, cases)
         print(
