@@ -26,7 +26,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -145,9 +145,20 @@ def _dump_logs(container: DockerContainer) -> None:
         print(f"(no container logs: {exc})")
 
 
+# What the session's integration tests ran against, printed in pytest's closing summary so that
+# CI output shows it (never a mock: an Apache Kafka container or a local broker process).
+_BROKER_USED: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for used in _BROKER_USED:
+        terminalreporter.write_line(f"integration tests ran against Apache Kafka: {used}")
+
+
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[KafkaBroker]:
     if bootstrap := os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        _BROKER_USED.append(f"broker at {bootstrap} (KAFKA_BOOTSTRAP_SERVERS)")
         yield KafkaBroker(bootstrap)
         return
     image = _broker_image()
@@ -158,6 +169,7 @@ def kafka_broker() -> Iterator[KafkaBroker]:
             f"could not start broker image {image} (waiting for {READY_LINE!r}): {exc}",
             pytrace=False,
         )
+    _BROKER_USED.append(f"container of image {image} at {bootstrap}")
     try:
         yield KafkaBroker(bootstrap, container)
     finally:
