@@ -3,7 +3,7 @@
 #   make test   - the whole test suite (unit + integration on a real Apache Kafka broker)
 # Both install what they need first: system packages, the broker jars, the broker image, the venv.
 
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
