@@ -1,13 +1,13 @@
 """The decision record of policy-spec §8: what the worker publishes and `decide` prints.
 
-The record is data: frozen models built once by the engine (with `model_construct`, the engine
+The record is data: frozen models built once by the engine (with `models.construct`, the engine
 already guarantees the shapes) and serialised in the key order of §8 so that two runs on the same
 inputs give byte-identical output apart from `decision_id` and `decided_at`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -31,24 +31,6 @@ FINDING_NOTE = (
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def construct(model: type[M], values: dict[str, Any]) -> M:
-    """Build a model from values the engine already guarantees, with every field given.
-
-    `model_construct` spends ~5 us per call resolving aliases and defaults field by field; the
-    engine builds several parts per decision, so this sets pydantic's instance state directly
-    (the same four attributes `model_construct` sets). Tests compare both paths.
-    """
-    instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
-    return instance
 
 
 class ReferenceVersions(_Frozen):

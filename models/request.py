@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from models.construct import construct
 from models.values import iso_date
 
 
@@ -209,12 +210,15 @@ def parse_request(raw: object, *, strict_json: bool = False) -> AdjudicationRequ
         context = Context.model_validate(raw_context)
     except ValidationError as exc:
         raise StructureError(_describe("context", exc)) from None
-    return AdjudicationRequest.model_construct(
-        claim=claim,
-        context=context,
-        raw_claim=raw_claim,
-        raw_context=raw_context,
-        strict_json=strict_json,
+    return construct(
+        AdjudicationRequest,
+        {
+            "claim": claim,
+            "context": context,
+            "raw_claim": raw_claim,
+            "raw_context": raw_context,
+            "strict_json": strict_json,
+        },
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from models.construct import construct
 from models.decision import (
     FOLLOWUP_P2,
     FOLLOWUP_P3,
@@ -13,7 +14,6 @@ from models.decision import (
     LineDecision,
     PendBlock,
     ReferenceVersions,
-    construct,
 )
 from models.request import Documentation
 from models.values import is_number
