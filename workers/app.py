@@ -27,10 +27,17 @@ class AdjudicatorApp(faust.App):
     """faust.App with the guarded exactly-once transport (see workers/transactions.py)."""
 
     effects_guard: asyncio.Lock
+    #: (tp, offset) of messages an agent finished; only their offsets are committed.
+    processed: set[tuple[Any, int]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.effects_guard = asyncio.Lock()
+        self.processed = set()
+
+    def mark_processed(self, message: Any) -> None:
+        """The agent is done with `message`: its offset may be committed once acked."""
+        self.processed.add((message.tp, message.offset))
 
     @property
     def in_transaction(self) -> bool:

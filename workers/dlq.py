@@ -6,9 +6,16 @@ that say what was wrong and where it came from. Nothing else happens to it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from workers.codecs import EnvelopeError
+from workers.logging_setup import get_logger
+from workers.transactions import PartitionRevoked, log_revoked
+
+if TYPE_CHECKING:
+    from workers.app import Adjudicator
+
+log = get_logger(__name__)
 
 # The broker truncates nothing, but a header is no place for a novel.
 MAX_ERROR_MESSAGE = 500
@@ -34,3 +41,27 @@ def dead_letter(
     """(key, value, headers) of the dead letter for a faust `Message`."""
     headers = dlq_headers(error, message.topic, message.partition, message.offset)
     return message.key, message.value, headers
+
+
+async def send_dead_letter(adj: Adjudicator, message: Any, error: EnvelopeError) -> bool:
+    """Publish the dead letter in the event's transaction; False when the partition was
+    revoked mid-event (nothing sent: the new owner dead-letters it)."""
+    key, value, headers = dead_letter(message, error)
+    try:
+        async with adj.app.effects_guard:
+            await adj.publisher.send(
+                message.tp, adj.settings.topic_dlq, key=key, value=value, headers=headers
+            )
+    except PartitionRevoked:
+        log_revoked(message)
+        return False
+    adj.metrics.dead_letters.labels(error.error_class).inc()
+    log.warning(
+        "dead letter",
+        error_class=error.error_class,
+        stage=error.stage,
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )
+    return True

@@ -23,6 +23,9 @@ at-least-once):
 4. Table recovery read the changelog's end from the last fetch (0 when never fetched), so a
    restarted or rebalanced worker recovered no member state. `StableOffsetConsumerThread`
    asks the broker.
+5. The stream acks messages it skips (flow suspended, stale consumer generation), which
+   commits offsets of claims nobody decided. Agents record what they processed
+   (`AdjudicatorApp.processed`) and `GuardedConsumer.ack` commits only those offsets.
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, AppT
+from faust.types.tuples import ack_lock
+from mode.utils.futures import notify
+
+from workers.logging_setup import get_logger
+
+log = get_logger(__name__)
 
 Headers = Sequence[tuple[str, bytes]]
 
@@ -51,6 +60,9 @@ class StableOffsetConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class GuardedConsumer(faust_aiokafka.Consumer):
+    """faust's consumer with commits taken under the effects guard and acks of unprocessed
+    messages kept out of the committed offsets (see the module docstring, items 2 and 5)."""
+
     """Commit only between events: hold the app's effects guard for the whole commit.
 
     The guard is taken before faust picks the acked offsets, so no event can send outputs
@@ -62,6 +74,34 @@ class GuardedConsumer(faust_aiokafka.Consumer):
         guard: asyncio.Lock = self.app.effects_guard  # type: ignore[attr-defined]
         async with guard:
             return bool(await super().commit(topics, start_new_transaction=start_new_transaction))
+
+    def ack(self, message: Any) -> bool:
+        """Count a message as done only if an agent processed it.
+
+        faust's stream acks the messages it *skips* (pulled while flow is suspended for a
+        rebalance or recovery, or fetched under an older consumer generation) so that lag does
+        not grow. Under exactly_once that commits the offset of a claim nobody decided: it is
+        lost. Such a message is marked acked (nothing waits for it) but its offset is not
+        recorded; it is delivered again after the seek to the committed offset.
+        """
+        key = (message.tp, message.offset)
+        processed: set[tuple[Any, int]] = self.app.processed  # type: ignore[attr-defined]
+        if key in processed:
+            processed.discard(key)
+            return bool(super().ack(message))
+        with ack_lock:
+            if message.acked:
+                return False
+            message.acked = True
+            self._unacked_messages.discard(message)
+            notify(self._waiting_for_ack)
+        log.info(
+            "offset of an unprocessed message not committed",
+            topic=message.topic,
+            partition=message.partition,
+            offset=message.offset,
+        )
+        return False
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return StableOffsetConsumerThread(self, loop=self.loop, beacon=self.beacon)
@@ -124,3 +164,13 @@ class Publisher:
             list(headers) if headers is not None else None,
             transactional_id=tid,
         )
+
+
+def log_revoked(message: Any) -> None:
+    """An event dropped because its partition moved: its new owner processes it."""
+    log.info(
+        "partition revoked mid-event",
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+    )

@@ -18,12 +18,12 @@ from models.decision import DecisionRecord
 from models.request import parse_request
 from policy.engine import decide_or_pend, internal_error_record
 from workers.codecs import EnvelopeError, claim_key, encode_decision
-from workers.dlq import dead_letter
+from workers.dlq import send_dead_letter
 from workers.logging_setup import get_logger
 from workers.member_state import MemberState
 from workers.snapshot import build_context, member_id_of
 from workers.stamp import stamp
-from workers.transactions import PartitionRevoked
+from workers.transactions import PartitionRevoked, log_revoked
 
 if TYPE_CHECKING:
     from workers.app import Adjudicator
@@ -52,25 +52,26 @@ def register(adj: Adjudicator) -> None:
         # Deciding before eligibility and PAs are loaded would deny claims ELIG-01 by mistake.
         await adj.references.loaded.wait()
         async for _ in stream:
-            await handle(adj, stream.current_event.message)
+            message = stream.current_event.message
+            if await handle(adj, message):
+                adj.app.mark_processed(message)
 
 
-async def handle(adj: Adjudicator, message: Any) -> None:
-    """One message of the by-member topic: a claim envelope or a history import."""
+async def handle(adj: Adjudicator, message: Any) -> bool:
+    """One message of the by-member topic: a claim envelope or a history import. False when
+    the partition was revoked mid-event (nothing sent, the new owner processes it)."""
     if (KIND_HEADER, HISTORY_IMPORT) in (message.headers or ()):
-        await _apply_import(adj, message)
-        return
+        return await _apply_import(adj, message)
     try:
         envelope = decode_forwarded(message.value)
     except EnvelopeError as error:
-        await _dead_letter(adj, message, error)
-        return
+        return await send_dead_letter(adj, message, error)
     event_id: str = envelope["event_id"]
     state = MemberState.decode(adj.members.data.get(message.key))
     if state.seen(event_id):
         adj.metrics.duplicates.inc()
         log.info("duplicate event skipped", event_id=event_id, partition=message.partition)
-        return
+        return True
     claim: dict[str, Any] = envelope["claim"]
     occurred_at = datetime.fromisoformat(envelope["occurred_at"]).timestamp()
     await _wait_for_eligibility(adj, claim, occurred_at)
@@ -79,7 +80,7 @@ async def handle(adj: Adjudicator, message: Any) -> None:
         # Nothing is published for an out-of-scope claim, so there is nothing to de-duplicate.
         adj.metrics.ignored.inc()
         log.info("claim out of scope", event_id=event_id, rule_ids=record.rule_ids)
-        return
+        return True
     state.mark_seen(event_id)
     state.record(claim, record)
     try:
@@ -94,8 +95,9 @@ async def handle(adj: Adjudicator, message: Any) -> None:
             await _save_state(adj, message, state)
     except PartitionRevoked:
         log_revoked(message)
-        return
+        return False
     _count(adj, record, occurred_at)
+    return True
 
 
 def decode_forwarded(value: bytes | None) -> dict[str, Any]:
@@ -114,27 +116,6 @@ def decode_forwarded(value: bytes | None) -> dict[str, Any]:
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         pass
     raise EnvelopeError("InvalidForward", "by-member", "not an envelope validated by intake")
-
-
-async def _dead_letter(adj: Adjudicator, message: Any, error: EnvelopeError) -> None:
-    key, value, headers = dead_letter(message, error)
-    try:
-        async with adj.app.effects_guard:
-            await adj.publisher.send(
-                message.tp, adj.settings.topic_dlq, key=key, value=value, headers=headers
-            )
-    except PartitionRevoked:
-        log_revoked(message)
-        return
-    adj.metrics.dead_letters.labels(error.error_class).inc()
-    log.warning(
-        "dead letter",
-        error_class=error.error_class,
-        stage=error.stage,
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-    )
 
 
 def decide(
@@ -194,7 +175,7 @@ async def _save_state(adj: Adjudicator, message: Any, state: MemberState) -> Non
     adj.members.data[message.key] = value
 
 
-async def _apply_import(adj: Adjudicator, message: Any) -> None:
+async def _apply_import(adj: Adjudicator, message: Any) -> bool:
     state = MemberState.decode(adj.members.data.get(message.key))
     state.merge_import(orjson.loads(message.value))
     try:
@@ -202,8 +183,9 @@ async def _apply_import(adj: Adjudicator, message: Any) -> None:
             await _save_state(adj, message, state)
     except PartitionRevoked:
         log_revoked(message)
-        return
+        return False
     log.info("history imported", partition=message.partition, offset=message.offset)
+    return True
 
 
 def forget_partitions(adj: Adjudicator, partitions: set[int]) -> None:
@@ -226,15 +208,6 @@ def forget_partitions(adj: Adjudicator, partitions: set[int]) -> None:
 def key_partition(key: bytes, partitions: int) -> int:
     """The partition the default (murmur2) partitioner gives `key`, as producers do."""
     return int(murmur2(key) & 0x7FFFFFFF) % partitions
-
-
-def log_revoked(message: Any) -> None:
-    log.info(
-        "partition revoked mid-event",
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-    )
 
 
 def _count(adj: Adjudicator, record: DecisionRecord, occurred_at: float) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from workers.codecs import EnvelopeError, decode_envelope, member_routing_key
-from workers.dlq import dead_letter
+from workers.dlq import send_dead_letter
 from workers.logging_setup import get_logger
-from workers.transactions import PartitionRevoked
+from workers.transactions import PartitionRevoked, log_revoked
 
 if TYPE_CHECKING:
     from workers.app import Adjudicator
@@ -26,33 +26,18 @@ def register(adj: Adjudicator) -> None:
     @adj.app.agent(adj.submitted, name="claims-adjudicator.intake")
     async def intake(stream: Any) -> None:
         async for _ in stream:
-            await route_submission(adj, stream.current_event.message)
+            message = stream.current_event.message
+            if await route_submission(adj, message):
+                adj.app.mark_processed(message)
 
 
-async def route_submission(adj: Adjudicator, message: Any) -> None:
-    """Validate one submitted message and forward it, or dead-letter it."""
+async def route_submission(adj: Adjudicator, message: Any) -> bool:
+    """Validate one submitted message and forward it, or dead-letter it; False when the
+    partition was revoked mid-event (nothing sent, the new owner processes it)."""
     try:
         envelope = decode_envelope(message.value)
     except EnvelopeError as error:
-        key, value, headers = dead_letter(message, error)
-        try:
-            async with adj.app.effects_guard:
-                await adj.publisher.send(
-                    message.tp, adj.settings.topic_dlq, key=key, value=value, headers=headers
-                )
-        except PartitionRevoked:
-            log_revoked(message)
-            return
-        adj.metrics.dead_letters.labels(error.error_class).inc()
-        log.warning(
-            "dead letter",
-            error_class=error.error_class,
-            stage=error.stage,
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
-        )
-        return
+        return await send_dead_letter(adj, message, error)
     try:
         async with adj.app.effects_guard:
             await adj.publisher.send(
@@ -63,13 +48,5 @@ async def route_submission(adj: Adjudicator, message: Any) -> None:
             )
     except PartitionRevoked:
         log_revoked(message)
-
-
-def log_revoked(message: Any) -> None:
-    """The new owner of the partition processes the event; nothing was committed here."""
-    log.info(
-        "partition revoked mid-event",
-        topic=message.topic,
-        partition=message.partition,
-        offset=message.offset,
-    )
+        return False
+    return True
