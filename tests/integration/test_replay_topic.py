@@ -236,9 +236,9 @@ def test_replay_of_published_decisions(kafka_bootstrap: str, tmp_path: Path) -> 
 def test_replay_of_the_workers_decisions(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
-    """Whatever the worker publishes, every decision in the range is accounted for: it
-    reproduces, or it is reported not replayable (today: no snapshot header); none is skipped,
-    none differs, and the worker's consumer group offsets do not move."""
+    """Every decision the worker published in the range reproduces from the topics alone (the
+    worker attaches the event id and the enrichment snapshot as headers), and the worker's
+    consumer group offsets do not move."""
     settings = isolated_settings(
         kafka_bootstrap,
         f"replay-{uuid.uuid4().hex[:10]}",
@@ -295,7 +295,7 @@ def test_replay_of_the_workers_decisions(
     assert report["lines"] == len(published) == len(published_cases())
     counts = report["counts"]
     assert counts["not_reproduced"] == 0 and counts["error"] == 0
-    assert counts["reproduced"] + counts["not_replayable"] == len(published)
-    assert all("(no snapshot" in e["reason"] for e in report["not_replayable"])
-    assert status == (0 if counts["not_replayable"] == 0 else 1)
+    assert counts["not_replayable"] == 0, report["not_replayable"][:3]
+    assert counts["reproduced"] == len(published)
+    assert status == 0
     assert asyncio.run(group_offsets(kafka_bootstrap, group)) == before

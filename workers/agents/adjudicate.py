@@ -75,7 +75,8 @@ async def handle(adj: Adjudicator, message: Any) -> bool:
     claim: dict[str, Any] = envelope["claim"]
     occurred_at = datetime.fromisoformat(envelope["occurred_at"]).timestamp()
     await _wait_for_eligibility(adj, claim, occurred_at)
-    record = stamp(decide(adj, claim, envelope["processing_date"], state))
+    decided, context = decide(adj, claim, envelope["processing_date"], state)
+    record = stamp(decided)
     if record.decision == "ignore":
         # Nothing is published for an out-of-scope claim, so there is nothing to de-duplicate.
         adj.metrics.ignored.inc()
@@ -90,7 +91,7 @@ async def handle(adj: Adjudicator, message: Any) -> bool:
                 adj.settings.topic_decisions,
                 key=claim_key(claim, event_id),
                 value=encode_decision(record),
-                headers=[("decision", record.decision.encode())],
+                headers=decision_headers(record, event_id, context),
             )
             await _save_state(adj, message, state)
     except PartitionRevoked:
@@ -118,18 +119,32 @@ def decode_forwarded(value: bytes | None) -> dict[str, Any]:
     raise EnvelopeError("InvalidForward", "by-member", "not an envelope validated by intake")
 
 
+def decision_headers(
+    record: DecisionRecord, event_id: str, context: dict[str, Any] | None
+) -> list[tuple[str, bytes]]:
+    """`decision` for consumers that filter without decoding; the input event and the
+    enrichment snapshot the engine saw, so that an auditor can replay the decision from the
+    topics alone (workers/replay/join.py reads them)."""
+    headers = [("decision", record.decision.encode()), ("input.event_id", event_id.encode())]
+    if context is not None:
+        headers.append(("enrichment.snapshot", orjson.dumps(context)))
+    return headers
+
+
 def decide(
     adj: Adjudicator, claim: dict[str, Any], processing_date: str, state: MemberState
-) -> DecisionRecord:
-    """The engine's record; an enrichment failure becomes a P2 internal_error pend."""
+) -> tuple[DecisionRecord, dict[str, Any] | None]:
+    """The engine's record and the snapshot it decided on; an enrichment failure becomes a P2
+    internal_error pend."""
     context: dict[str, Any] | None = None
     try:
         context = build_context(claim, processing_date, adj.references, state)
-        request = parse_request({"claim": claim, "context": context})
+        # The envelope was decoded by orjson: no NaN or Infinity, so the digest's fast path holds.
+        request = parse_request({"claim": claim, "context": context}, strict_json=True)
     except Exception as error:  # a claim is pended, never lost or retried forever
         adj.metrics.internal_errors.inc()
         log.exception("enrichment failed", claim_id=_loggable_id(claim), stage="enrichment")
-        return internal_error_record(claim, processing_date, error, context)
+        return internal_error_record(claim, processing_date, error, context), context
     record = decide_or_pend(request)
     if record.error is not None:
         adj.metrics.internal_errors.inc()
@@ -139,7 +154,7 @@ def decide(
             stage="engine",
             error_class=record.error.error_class,
         )
-    return record
+    return record, context
 
 
 async def _wait_for_eligibility(

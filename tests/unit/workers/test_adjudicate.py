@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
+import orjson
 import pytest
 
 from workers.agents import adjudicate
@@ -32,7 +33,8 @@ def test_enrichment_failure_is_a_p2_internal_error_pend(monkeypatch: pytest.Monk
 
     monkeypatch.setattr(adjudicate, "build_context", broken)
     adj = fake_adjudicator()
-    record = adjudicate.decide(adj, SEED["claim"], "2026-03-02", MemberState())  # type: ignore[arg-type]
+    record, context = adjudicate.decide(adj, SEED["claim"], "2026-03-02", MemberState())  # type: ignore[arg-type]
+    assert context is None
     assert (record.decision, record.claim_status_category) == ("pend", "P2")
     assert record.pend is not None and record.pend.reasons == ["internal_error"]
     assert record.error is not None and record.error.error_class == "LookupError"
@@ -40,10 +42,24 @@ def test_enrichment_failure_is_a_p2_internal_error_pend(monkeypatch: pytest.Monk
 
 
 def test_without_eligibility_the_member_is_not_found() -> None:
-    record = adjudicate.decide(
+    record, context = adjudicate.decide(
         fake_adjudicator(),
         SEED["claim"],
         "2026-03-02",  # type: ignore[arg-type]
         MemberState(),
     )
     assert record.rule_ids == ["ITDD-ELIG-01"]
+    assert context is not None and context["eligibility"] == {"found": False}
+
+
+def test_decision_headers_carry_the_event_and_the_snapshot() -> None:
+    record, context = adjudicate.decide(
+        fake_adjudicator(),
+        SEED["claim"],
+        "2026-03-02",  # type: ignore[arg-type]
+        MemberState(),
+    )
+    headers = dict(adjudicate.decision_headers(record, "evt-1", context))
+    assert headers["decision"] == b"deny"
+    assert headers["input.event_id"] == b"evt-1"
+    assert orjson.loads(headers["enrichment.snapshot"]) == context
