@@ -91,4 +91,4 @@ def claim_key(claim: dict[str, Any], fallback: str) -> bytes:
 
 def encode_decision(record: DecisionRecord) -> bytes:
     """The published decision record (policy-spec §8 key order)."""
-    return orjson.dumps(record.to_dict())
+    return record.to_json()

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
                 out.write(orjson.dumps(outcome) + b"\n")
                 continue
             record = outcome if args.no_stamp else stamp(outcome)
-            out.write(orjson.dumps(record.to_dict()) + b"\n")
+            out.write(record.to_json() + b"\n")
     out.flush()
     if failures:
         print(

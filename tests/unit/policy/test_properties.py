@@ -4,10 +4,10 @@ deterministic to the byte; key order does not change `input_digest` (§1.5, §8.
 from __future__ import annotations
 
 import copy
+import json
 import random
 from typing import Any
 
-import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -98,10 +98,10 @@ def test_engine_decides_any_claim_shaped_input_deterministically(raw: dict[str, 
         request = parse_request(raw)
     except StructureError:
         return  # §E.3: structurally unusable, no decision by design
-    first = orjson.dumps(decide(request).to_dict())
-    second = orjson.dumps(decide(parse_request(copy.deepcopy(raw))).to_dict())
+    first = decide(request).to_json()
+    second = decide(parse_request(copy.deepcopy(raw))).to_json()
     assert first == second
-    record = orjson.loads(first)
+    record = json.loads(first)
     assert record["decision"] in {"approve", "deny", "pend", "ignore"}
     if record["decision"] != "ignore":
         assert len(record["line_decisions"]) == len(raw["claim"].get("lines") or [])
@@ -154,3 +154,11 @@ def test_fast_canonical_json_equals_python_json(value: Any) -> None:
         return  # cannot come from a strict decoder
     expected = json.dumps({"claim": value, "context": {}}, sort_keys=True, separators=(",", ":"))
     assert canonical_json(value, {}, strict_json=True) == expected.encode("ascii")
+
+
+def test_record_with_an_integer_claim_id_beyond_64_bits_serialises() -> None:
+    case = CASES["ITDD-TC-006"]
+    raw = {"claim": {**copy.deepcopy(case["claim"]), "claim_id": 2**70}, "context": case["context"]}
+    record = decide(parse_request(raw))
+    assert record.rule_ids == ["ITDD-VAL-01"]
+    assert json.loads(record.to_json())["claim_id"] == 2**70
