@@ -13,6 +13,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tests.cases import CASES_FILE, load_cases
 from workers.harness import (
     WorkerProcess,
     case_feed,
@@ -28,7 +29,6 @@ from workers.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
-CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
 DLQ_HEADERS = [
     "error.class",
     "error.message",
@@ -48,7 +48,7 @@ def http_status(url: str) -> int:
 
 
 def seed_claim() -> dict[str, object]:
-    with CASES.open() as cases:
+    with CASES_FILE.open() as cases:
         return dict(json.loads(cases.readline())["claim"])
 
 
@@ -143,7 +143,7 @@ def test_malformed_envelopes_go_to_dlq_and_worker_keeps_consuming(
 def test_thousand_poison_messages_mixed_into_thousand_good(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
-    cases = [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
+    cases = load_cases()
     name = f"poison-{uuid.uuid4().hex[:10]}"
     settings = isolated_settings(
         kafka_bootstrap, name, unused_tcp_port, tmp_path / "data", eligibility_grace_seconds=0

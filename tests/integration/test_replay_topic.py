@@ -9,7 +9,6 @@ snapshot headers the replay asks the worker for, in transactions, one of them ab
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from pathlib import Path
@@ -22,6 +21,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from models.request import parse_request
 from policy.engine import decide
+from tests.cases import load_cases
 from tests.integration.kafka_util import create_topics, unique_name
 from workers.cli import main
 from workers.harness import (
@@ -39,13 +39,8 @@ from workers.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
-CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
 NO_SNAPSHOT_CASES = {"ITDD-TC-003", "ITDD-TC-010", "ITDD-TC-020"}
 TAMPERED_CASE = "ITDD-TC-006"
-
-
-def load_cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
 
 
 def published_cases() -> list[dict[str, Any]]:

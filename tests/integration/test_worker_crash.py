@@ -5,7 +5,6 @@ read_committed (nothing lost, nothing duplicated), re-sent events included."""
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 import uuid
@@ -17,6 +16,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from tests.cases import load_cases
 from tests.integration.kafka_util import KafkaBroker
 from workers.harness import (
     WorkerProcess,
@@ -31,14 +31,9 @@ from workers.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
-CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
 CLAIMS = 2400
 KILLS = 5
 RESEND_EVERY = 40  # every 40th event is sent a second time (same event_id, same bytes)
-
-
-def load_cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
 
 
 async def stream_claims(

@@ -5,7 +5,6 @@ otherwise the policy decides with the member not found (ELIG-01)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from typing import Any
 import orjson
 import pytest
 
+from tests.cases import load_cases
 from workers.harness import (
     WorkerProcess,
     case_feed,
@@ -26,14 +26,13 @@ from workers.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
-CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
 GRACE = 4.0
 
 
 def test_claim_before_eligibility_waits_then_decides(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
-    cases = {c["case_id"]: c for c in map(json.loads, CASES.read_text().splitlines())}
+    cases = {c["case_id"]: c for c in load_cases()}
     late, never = (
         cases["ITDD-TC-001"],
         next(c for c in cases.values() if c["expected"]["decision"] == "approve"),

@@ -6,7 +6,6 @@ worker reads, yields the same decision record as the offline engine on the case'
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 from models.request import parse_request
 from policy.engine import decide
+from tests.cases import load_cases
 from workers.harness import (
     WorkerProcess,
     case_feed,
@@ -30,12 +30,7 @@ from workers.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
-CASES = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
 UNSTAMPED = ("decision_id", "decided_at")
-
-
-def load_cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES.read_text(encoding="utf-8").splitlines()]
 
 
 def offline(case: dict[str, Any]) -> dict[str, Any]:

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from models.request import parse_request
 from policy.engine import decide
-
-CASES_FILE = Path(__file__).resolve().parents[2] / "samples" / "cases.jsonl"
-
-
-def load_cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines()]
-
+from tests.cases import load_cases
 
 CASES = {case["case_id"]: case for case in load_cases()}
 

@@ -9,7 +9,8 @@ import orjson
 
 from models.request import parse_request
 from policy.engine import decide
-from tests.unit.conftest import CASES, CASES_FILE, request_of
+from tests.cases import CASES_FILE
+from tests.unit.conftest import CASES, request_of
 from workers.replay.pipeline import run_replay
 from workers.replay.report import ReplayReport
 from workers.replay.sinks import FileSink
