@@ -37,8 +37,15 @@ def is_integer(value: object) -> bool:
 
 
 def is_number(value: object) -> bool:
-    """§2.5 number: int or finite float; booleans are not numbers."""
+    """§2.5 number: finite when read as an IEEE-754 double; booleans are not numbers.
+
+    An integer beyond the double range (10**400, which json decodes exactly) is not a number.
+    """
     if type(value) is int:
+        try:
+            float(value)
+        except OverflowError:
+            return False
         return True
     return type(value) is float and math.isfinite(value)
 

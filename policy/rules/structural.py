@@ -130,7 +130,12 @@ def val_08_units_and_charge(view: ClaimView) -> GateDenial | None:
 
 
 def val_09_pointers(view: ClaimView) -> GateDenial | None:
-    """ITDD-VAL-09: with diagnoses on the claim, every line points to 1..n (no codes: DX-01)."""
+    """ITDD-VAL-09: with diagnoses on the claim, every line points to 1..n (no codes: DX-01).
+
+    Choice: "diagnosis codes" are the items of the array, whatever their value, as DX-01 reads
+    it ("absent, null or empty"): `[null]` is one code, so a line pointing nowhere is VAL-09
+    (M76, A7) and a line pointing to it reaches DX-02, which denies the item as unknown.
+    """
     count = len(view.diagnosis_codes)
     if count == 0:
         return None
