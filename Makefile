@@ -15,13 +15,20 @@ setup: system venv
 system:
 	bash .ci/install-system
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed policy/compiled-sources.sha256
 
+# Dependencies first, with the pure-Python engine; the compiled one is the next target.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --upgrade pip 'setuptools>=68' wheel
+	CLAIMS_ADJ_PURE_PYTHON=1 $(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
+
+# The engine compiled by mypyc (setup.py), rebuilt whenever a policy source changes: `import
+# policy` refuses compiled modules older than their sources (policy/compiled.py).
+policy/compiled-sources.sha256: $(VENV)/.installed setup.py $(wildcard policy/*.py policy/rules/*.py)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -c 'import policy; print("policy engine compiled:", policy.COMPILED)'
 
 demo: setup
 	$(BIN)/claims-adjudicator demo
@@ -48,4 +55,5 @@ schemas: venv
 
 clean:
 	deploy/kafka/local-broker stop || true
-	rm -rf $(VENV) deploy/kafka/.cache
+	rm -rf $(VENV) deploy/kafka/.cache build policy/compiled-sources.sha256
+	find . -name '*.so' -not -path './.git/*' -not -path './.venv/*' -print -delete

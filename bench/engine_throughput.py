@@ -20,6 +20,7 @@ from pathlib import Path
 
 import orjson
 
+import policy
 from models.request import parse_request
 from policy.engine import decide
 from workers.offline.adjudicate import adjudicate_line
@@ -78,6 +79,7 @@ def main() -> None:
         results[name] = statistics.median(rate(work) for _ in range(args.rounds))
     total = per_round * args.rounds
     print(f"{total:,} decisions per measurement ({args.rounds} rounds x {per_round:,}), one core")
+    print(f"engine build: {'compiled (mypyc)' if policy.COMPILED else 'pure Python'}")
     print(f"baseline (JSON decode+encode): {results['baseline']:>10,.0f} lines/s")
     for name, target in (("engine", 25_000), ("decide", 10_000)):
         value = results[name]

@@ -8,6 +8,8 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
+_set = object.__setattr__  # pydantic's own __setattr__ refuses frozen models
+
 
 def construct(model: type[M], values: dict[str, Any]) -> M:
     """Build a model from values the engine already guarantees, with every field given.
@@ -17,8 +19,8 @@ def construct(model: type[M], values: dict[str, Any]) -> M:
     (the same four attributes `model_construct` sets). Tests compare both paths.
     """
     instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
+    _set(instance, "__dict__", values)
+    _set(instance, "__pydantic_fields_set__", set(values))
+    _set(instance, "__pydantic_extra__", None)
+    _set(instance, "__pydantic_private__", None)
     return instance

@@ -53,3 +53,12 @@ def is_number(value: object) -> bool:
 def r9(value: float) -> float:
     """§2.5 rounding: the double rounded to 9 decimals, half to even (Python `round`)."""
     return round(value, 9)
+
+
+def r9_compare(left: float, right: float) -> int:
+    """The sign of r9(left) - r9(right) (§2.5). Equal values round equally, so the common case
+    (a billed amount equal to the expected one) skips `round`, which formats the double."""
+    if left == right:
+        return 0
+    rounded_left, rounded_right = round(left, 9), round(right, 9)
+    return (rounded_left > rounded_right) - (rounded_left < rounded_right)

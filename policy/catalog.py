@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -288,7 +288,7 @@ class PolicyData(_Data):
             re.compile(pattern)
         return self
 
-    @property
+    @cached_property
     def label(self) -> str:
         """The `policy_version` field of a record: "ITDD-1.0.0"."""
         return f"{self.policy_id}-{self.version}"
@@ -340,6 +340,7 @@ def load_policy(version: str) -> PolicyData:
     return policy
 
 
+@lru_cache(maxsize=4096)  # a stream's claims share a bounded set of (processing, service) dates
 def select_version(processing_date: date | None, header_dos: date | None) -> PolicyData:
     """§1.6: the latest version in force on the processing date for the header DOS.
 

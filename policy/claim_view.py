@@ -6,7 +6,7 @@ sorting and classifying once).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 
@@ -18,7 +18,7 @@ from policy.enrichment import indication_groups
 _line_number = attrgetter("line_number")
 
 
-@dataclass(slots=True)
+@dataclass(init=False)  # a hand-written __init__ is compiled (policy/rules/outcome.py)
 class ClaimView:
     """§2.4 terms over one claim; dates are filled in once VAL-05 has passed."""
 
@@ -32,42 +32,37 @@ class ClaimView:
     other_lines: list[Line]
     header_dos: date | None
     processing_date: date
-    line_dos: dict[int, date] = field(default_factory=dict)
+    line_dos: dict[int, date]
     # Per claim diagnosis (by index): every group of Appendix A, and the ITDD groups only.
-    groups_of: list[frozenset[str]] = field(default_factory=list)
-    itdd_groups_of: list[frozenset[str]] = field(default_factory=list)
+    groups_of: list[frozenset[str]]
+    itdd_groups_of: list[frozenset[str]]
 
-    @classmethod
-    def build(cls, request: AdjudicationRequest, policy: PolicyData) -> ClaimView:
+    def __init__(self, request: AdjudicationRequest, policy: PolicyData) -> None:
         claim = request.claim
         trigger = policy.scope.trigger_procedure_code
         jw = policy.scope.jw_modifier
-        lines = sorted(claim.lines or (), key=_line_number)
-        catheter: list[Line] = []
-        drugs: list[Line] = []
-        jw_lines: list[Line] = []
-        others: list[Line] = []
-        for line in lines:
+        self.claim = claim
+        self.context = request.context
+        self.policy = policy
+        self.lines = sorted(claim.lines or (), key=_line_number)
+        self.catheter_lines = []
+        self.drug_lines = []
+        self.jw_lines = []
+        self.other_lines = []
+        for line in self.lines:
             if line.drug is not None:
-                (jw_lines if jw in (line.modifiers or ()) else drugs).append(line)
+                (self.jw_lines if jw in (line.modifiers or ()) else self.drug_lines).append(line)
             elif line.procedure_code == trigger:
-                catheter.append(line)
+                self.catheter_lines.append(line)
             else:
-                others.append(line)
+                self.other_lines.append(line)
+        self.header_dos = iso_date(claim.service_date)
         processing_date = iso_date(request.context.processing_date)
         assert processing_date is not None  # §E.3: checked by the request model
-        return cls(
-            claim=claim,
-            context=request.context,
-            policy=policy,
-            lines=lines,
-            catheter_lines=catheter,
-            drug_lines=drugs,
-            jw_lines=jw_lines,
-            other_lines=others,
-            header_dos=iso_date(claim.service_date),
-            processing_date=processing_date,
-        )
+        self.processing_date = processing_date
+        self.line_dos = {}
+        self.groups_of = []
+        self.itdd_groups_of = []
 
     def enrich_diagnoses(self) -> None:
         """Map each diagnosis to its groups; runs once DX-02 has made every code valid."""
@@ -80,9 +75,11 @@ class ClaimView:
 
     def pointed_groups(self, line: Line) -> frozenset[str]:
         """§2.4 pointed groups: the ITDD groups of the line's pointed diagnoses."""
-        return frozenset().union(
-            *(self.itdd_groups_of[p - 1] for p in line.dx_pointers or [] if type(p) is int)
-        )
+        groups: frozenset[str] = frozenset()
+        for pointer in line.dx_pointers or ():
+            if type(pointer) is int:
+                groups |= self.itdd_groups_of[pointer - 1]
+        return groups
 
     @property
     def documentation(self) -> Documentation | None:

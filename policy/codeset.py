@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -22,6 +22,9 @@ WRITTEN_FORM = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", re.ASCII)
 Status = Literal["billable", "header", "unknown"]
 
 
+_STATUS_CACHE_LIMIT = 100_000
+
+
 @dataclass(frozen=True)
 class FiscalYear:
     name: str
@@ -29,6 +32,9 @@ class FiscalYear:
     header_dos_to: date | None
     billable: frozenset[str]
     nonexistent_prefixes: tuple[str, ...]
+    # Status by code as written: a claim stream repeats a few hundred codes (bounded all the
+    # same, against a stream of made-up codes).
+    _statuses: dict[str, Status] = field(default_factory=dict, compare=False, repr=False)
 
     def covers(self, header_dos: date) -> bool:
         return (self.header_dos_from is None or header_dos >= self.header_dos_from) and (
@@ -37,12 +43,18 @@ class FiscalYear:
 
     def status(self, code: object) -> Status:
         """billable / header / unknown for a code as written on the claim."""
-        if type(code) is not str or not WRITTEN_FORM.fullmatch(code):
+        if type(code) is not str:
             return "unknown"
-        return self._status(code)
+        found = self._statuses.get(code)
+        if found is None:
+            if len(self._statuses) >= _STATUS_CACHE_LIMIT:
+                self._statuses.clear()
+            found = self._statuses[code] = self._classify(code)
+        return found
 
-    @lru_cache(maxsize=8192)  # noqa: B019 - a handful of immutable instances, cached for life
-    def _status(self, code: str) -> Status:
+    def _classify(self, code: str) -> Status:
+        if not WRITTEN_FORM.fullmatch(code):
+            return "unknown"
         if code in self.billable:
             return "billable"
         if code.startswith(self.nonexistent_prefixes):

@@ -87,7 +87,7 @@ def fiscal_year_label(header_dos: date | None) -> str | None:
 def decide(request: AdjudicationRequest, version: str | None = None) -> DecisionRecord:
     """Decide one request under `version` (a what-if) or the version in force (§1.6)."""
     policy = policy_for(request, version)
-    view = ClaimView.build(request, policy)
+    view = ClaimView(request, policy)
     header = RecordHeader(
         claim_id=request.claim.claim_id,
         policy=policy,

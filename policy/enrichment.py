@@ -8,7 +8,6 @@ Appendix A. Drugs: NDC -> plan drug file product, HCPCS crosswalk, dose and bill
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import date
 
 from models.request import Drug
@@ -60,17 +59,6 @@ def billing_units(hcpcs: Hcpcs, dose: float) -> int:
         return hcpcs.units_per_line
     assert hcpcs.billing_unit_mg is not None
     return max(1, math.ceil(r9(dose / hcpcs.billing_unit_mg)))
-
-
-@dataclass(frozen=True, slots=True)
-class DrugFacts:
-    """A drug line after the drug-billing gates: its plan-file product and agent."""
-
-    product: Product
-    agent: str
-    route: str
-    mode: str
-    dose_mg: float
 
 
 def product_for(ndc: object, policy: PolicyData) -> Product | None:

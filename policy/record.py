@@ -31,7 +31,7 @@ def relief(documentation: Documentation | None) -> float | int | None:
     return value if is_number(value) and isinstance(value, int | float) else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False)  # a hand-written __init__ is compiled (policy/rules/outcome.py)
 class RecordHeader:
     """The fields every record of one decision shares, whatever the outcome."""
 
@@ -41,6 +41,23 @@ class RecordHeader:
     processing_date: str
     relief: float | int | None
     digest: str
+
+    def __init__(
+        self,
+        *,
+        claim_id: Any,
+        policy: PolicyData,
+        icd10cm: str | None,
+        processing_date: str,
+        relief: float | int | None,
+        digest: str,
+    ) -> None:
+        self.claim_id = claim_id
+        self.policy = policy
+        self.icd10cm = icd10cm
+        self.processing_date = processing_date
+        self.relief = relief
+        self.digest = digest
 
     def record(self, **fields: Any) -> DecisionRecord:
         """A record with these outcome fields; the defaults are those of §8.1."""

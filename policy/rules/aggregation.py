@@ -41,12 +41,20 @@ def agg_01_catheter_line(
     return LineResult(line.line_number, "deny", strongest.adjustment)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False)  # a hand-written __init__ is compiled (policy/rules/outcome.py)
 class ClaimOutcome:
     decision: str
     partial: bool
     category: str
     adjustment: Adjustment | None
+
+    def __init__(
+        self, decision: str, partial: bool, category: str, adjustment: Adjustment | None
+    ) -> None:
+        self.decision = decision
+        self.partial = partial
+        self.category = category
+        self.adjustment = adjustment
 
 
 def agg_02_claim(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from models.values import r9
+from models.values import r9_compare
 from policy.claim_view import ClaimView
 from policy.enrichment import billing_units, dose_mg, product_for
 from policy.rules.outcome import GateDenial, gate_denial
@@ -88,8 +88,8 @@ def drug_05_concentration(view: ClaimView) -> GateDenial | None:
         assert drug is not None and isinstance(drug.concentration_mg_per_ml, int | float)
         product = product_for(drug.ndc, view.policy)
         assert product is not None
-        billed, strength = r9(drug.concentration_mg_per_ml), r9(product.strength_mg_per_ml)
-        if billed > strength or (billed < strength and drug.preparation != diluted):
+        order = r9_compare(drug.concentration_mg_per_ml, product.strength_mg_per_ml)
+        if order > 0 or (order < 0 and drug.preparation != diluted):
             return gate_denial(view.policy, "ITDD-DRUG-05")
     return None
 

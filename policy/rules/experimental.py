@@ -10,12 +10,16 @@ from policy.claim_view import ClaimView
 from policy.enrichment import product_for
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(init=False)  # a hand-written __init__ is compiled (policy/rules/outcome.py)
 class EiDetermination:
     """The EI rule that fired (None when the use is labeled) and the labeled `covered` groups."""
 
     rule_id: str | None
     covered: frozenset[str]
+
+    def __init__(self, rule_id: str | None, covered: frozenset[str]) -> None:
+        self.rule_id = rule_id
+        self.covered = covered
 
 
 def product_of(view: ClaimView, line: Line) -> Product:

@@ -7,7 +7,7 @@ and otherwise passes (§5.5 step 8).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from models.request import Documentation
@@ -62,20 +62,30 @@ def _evaluate(criterion: Criterion, facts: dict[str, object]) -> Result | None:
     return "pass" if value >= criterion.value else "fail"
 
 
-@dataclass(slots=True)
+@dataclass(init=False)  # a hand-written __init__ is compiled (policy/rules/outcome.py)
 class GroupVerdict:
     group: str
     result: Result
-    failed: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    failed: list[str]
+    missing: list[str]
+
+    def __init__(self, group: str, result: Result) -> None:
+        self.group = group
+        self.result = result
+        self.failed = []
+        self.missing = []
 
 
-@dataclass(slots=True)
+@dataclass(init=False)
 class MedicalNecessity:
     """Step 8 over the covered groups: verdicts, and the MN rule ids evaluated (§8.3)."""
 
     verdicts: list[GroupVerdict]
     rule_ids: list[str]
+
+    def __init__(self, verdicts: list[GroupVerdict], rule_ids: list[str]) -> None:
+        self.verdicts = verdicts
+        self.rule_ids = rule_ids
 
     @property
     def any_pass(self) -> bool:

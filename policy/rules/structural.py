@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from models.request import Line
-from models.values import is_integer, is_number, iso_date, r9
+from models.values import is_integer, is_number, iso_date, r9_compare
 from policy.claim_view import ClaimView
 from policy.rules.outcome import GateDenial, gate_denial
 
@@ -167,9 +167,9 @@ def _drug_problem(view: ClaimView, line: Line) -> str | None:
     quantity = drug.ndc_quantity
     if not (is_number(quantity) and isinstance(quantity, int | float) and quantity > 0):
         return "ITDD-VAL-10/quantity"
-    if unit == "ML" and r9(quantity) != r9(volume):
+    if unit == "ML" and r9_compare(quantity, volume) != 0:
         return "ITDD-VAL-10/quantity"
-    if unit == "ME" and r9(quantity) != r9(float(concentration) * float(volume)):
+    if unit == "ME" and r9_compare(quantity, float(concentration) * float(volume)) != 0:
         return "ITDD-VAL-10/quantity"
     route, mode = drug.route, drug.delivery_mode
     if not (type(route) is str and route in rules.routes) or not (
