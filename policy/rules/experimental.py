@@ -47,15 +47,20 @@ def admixture_of(view: ClaimView, line: Line) -> list[Line]:
     ]
 
 
-def _admixture_is_e_i(view: ClaimView, line: Line, groups: frozenset[str]) -> bool:
-    """ITDD-EI-04: two or more distinct agents, unless it is the labeled clonidine + morphine
-    epidural combination and this line points to the exception's group (judged per line)."""
+def _mixed_admixture(view: ClaimView, line: Line) -> tuple[list[Line], set[str]]:
+    """The line's admixture and its agents when it mixes two or more agents, else ([], ∅)."""
     members = admixture_of(view, line)
     agents = {product_of(view, member).agent for member in members}
-    if len(agents) < 2:
-        return False
+    return (members, agents) if len(agents) >= 2 else ([], set())
+
+
+def _is_admixture_exception(
+    view: ClaimView, members: list[Line], agents: set[str], groups: frozenset[str]
+) -> bool:
+    """The labeled clonidine + morphine epidural combination, on a line that points to the
+    exception's group (judged per line)."""
     exception = view.policy.drugs.admixture_exception
-    return not (
+    return (
         agents == exception.agents
         and all(m.drug is not None and m.drug.route == exception.route for m in members)
         and exception.group in groups
@@ -82,12 +87,18 @@ def determine_e_i(view: ClaimView, line: Line, groups: frozenset[str]) -> EiDete
     if label is None:
         # ITDD-EI-03: the product has no labeling for chronic neuraxial infusion.
         return EiDetermination("ITDD-EI-03", frozenset())
-    if _admixture_is_e_i(view, line, groups):
+    members, agents = _mixed_admixture(view, line)
+    if members and not _is_admixture_exception(view, members, agents, groups):
+        # ITDD-EI-04: two or more agents in one syringe or reservoir.
         return EiDetermination("ITDD-EI-04", frozenset())
     if drug.route not in label.routes or drug.delivery_mode not in label.modes:
         # ITDD-EI-02: route or delivery mode outside the label.
         return EiDetermination("ITDD-EI-02", frozenset())
     covered = groups & label.groups
+    if members:
+        # The admixture exception covers its group only (§4.2): the line's other groups, even
+        # those on its agent's own label, go to step 4 as IND-02 findings (§5.5 step 2, A-22).
+        covered &= {view.policy.drugs.admixture_exception.group}
     companion = label.requires_companion
     if companion is not None and not _has_companion(view, line, companion.agent, companion.route):
         # Clonidine is labeled only together with epidural morphine on the same DOS.
