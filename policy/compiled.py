@@ -70,7 +70,7 @@ def ensure_fresh(root: Path) -> bool:
     recorded = stamp.read_text().strip() if stamp.exists() else None
     if len(compiled) != len(COMPILED_SOURCES) or recorded != sources_digest(root):
         raise StaleCompiledPolicy(
-            f"the compiled modules under {root} ({', '.join(compiled)}) were not built from the "
+            f"{len(compiled)} compiled modules under {root} were not built from the "
             "sources beside them; rebuild them (`make venv`, or `pip install -e .`), or set "
             "CLAIMS_ADJ_PURE_PYTHON=1 for that build to use the pure-Python engine"
         )
