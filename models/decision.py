@@ -23,8 +23,6 @@ PendReason = Literal[
     "internal_error",
 ]
 
-FOLLOWUP_P3 = "request records; deny CO-226/N706 if not received within 45 days"
-FOLLOWUP_P2 = "route to clinical/UM review queue"
 FINDING_NOTE = (
     "E/I for this indication; not payment-determinative because another pointed indication "
     "is covered"

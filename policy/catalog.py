@@ -257,7 +257,9 @@ class PolicyData(_Data):
     safety_thresholds: tuple[SafetyThreshold, ...]
     active_codes: ActiveCodes
     bundled_imaging_codes: frozenset[str]
-    documentation_followup_days: int
+    # §8.4 `pend.followup`, by 277 category: plan language, so a version may change it (the
+    # 45 days of DOC-01's records request are in the P3 text).
+    pend_followup: dict[str, str]
     denial_precedence: tuple[str, ...]
     outcomes: dict[str, Adjustment]
 
@@ -269,6 +271,8 @@ class PolicyData(_Data):
                 raise ValueError(f"product {ndc}: agent differs from its HCPCS agent")
             if product.label and not product.label.groups <= set(self.diagnosis_groups.itdd_groups):
                 raise ValueError(f"product {ndc}: labeled groups must be ITDD groups")
+        if set(self.pend_followup) != {"P2", "P3"}:
+            raise ValueError("pend_followup: give the text of exactly P2 and P3")
         for criteria_set in (
             *self.medical_necessity.group_rules.values(),
             *self.medical_necessity.agent_rules,

@@ -177,6 +177,7 @@ def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
         decision="pend",
         claim_status_category=claim.category,
         pend=pend_block(
+            view.policy,
             claim.category,
             {r.pend_reason for r in pended if r.pend_reason},
             {c.split(":", 1)[1] for r in pended for c in r.criteria_missing},
@@ -211,7 +212,7 @@ def internal_error_record(
         decision="pend",
         claim_status_category="P2",
         rule_ids=[],
-        pend=pend_block("P2", {"internal_error"}, set()),
+        pend=pend_block(policy, "P2", {"internal_error"}, set()),
         error=error_info(error),
     )
 

@@ -7,8 +7,6 @@ from typing import Any
 
 from models.construct import construct
 from models.decision import (
-    FOLLOWUP_P2,
-    FOLLOWUP_P3,
     DecisionRecord,
     ErrorInfo,
     LineDecision,
@@ -136,14 +134,16 @@ def line_decision(result: LineResult) -> LineDecision:
     )
 
 
-def pend_block(category: str, reasons: set[str], missing: set[str]) -> PendBlock:
+def pend_block(
+    policy: PolicyData, category: str, reasons: set[str], missing: set[str]
+) -> PendBlock:
     return construct(
         PendBlock,
         {
             "status_category": category,
             "reasons": sorted(reasons),
             "documentation_missing": sorted(missing),
-            "followup": FOLLOWUP_P3 if category == "P3" else FOLLOWUP_P2,
+            "followup": policy.pend_followup[category],
         },
     )
 

@@ -11,6 +11,10 @@ from tests.unit.conftest import decide_raw, request_of
 Raw = dict[str, Any]
 Mutation = Callable[[Raw], None]
 
+# §8.4 `pend.followup`, verbatim.
+FOLLOWUP_P3 = "request records; deny CO-226/N706 if not received within 45 days"
+FOLLOWUP_P2 = "route to clinical/UM review queue"
+
 
 @dataclass(frozen=True)
 class Expect:

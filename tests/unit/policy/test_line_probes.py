@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from tests.unit.policy.rulecases import (
+    FOLLOWUP_P2,
+    FOLLOWUP_P3,
     Expect,
     Mutation,
     Raw,
@@ -30,8 +32,6 @@ AGG = ("ITDD-AGG-01", "ITDD-AGG-02")
 PAIN_MN = ("ITDD-MN-01", "ITDD-MN-05")
 CANCER_MN = ("ITDD-MN-02", "ITDD-MN-05")
 SPAS_MN = ("ITDD-MN-03", "ITDD-MN-05")
-P3_FOLLOWUP = "request records; deny CO-226/N706 if not received within 45 days"
-P2_FOLLOWUP = "route to clinical/UM review queue"
 FINDING_NOTE = (
     "E/I for this indication; not payment-determinative because another pointed indication "
     "is covered"
@@ -261,7 +261,7 @@ def test_fact_of_the_wrong_type_is_missing(fact: str, value: object) -> None:
         "status_category": "P3",
         "reasons": ["documentation_requested"],
         "documentation_missing": [fact],
-        "followup": P3_FOLLOWUP,
+        "followup": FOLLOWUP_P3,
     }
 
 
@@ -792,7 +792,7 @@ def test_pa_02_pending_on_an_ei_02_line() -> None:
         "status_category": "P2",
         "reasons": ["prior_authorization_pending"],
         "documentation_missing": [],
-        "followup": P2_FOLLOWUP,
+        "followup": FOLLOWUP_P2,
     }
 
 
@@ -957,7 +957,7 @@ def test_safe_01_baclofen_threshold_uses_r9(concentration: float, pends: bool) -
     if pends:
         check(record, Expect("pend", rule_ids=(*SPAS_MN, "ITDD-SAFE-01", *AGG), category="P2"))
         assert record["pend"]["reasons"] == ["clinical_review_dose_outlier"]
-        assert record["pend"]["followup"] == P2_FOLLOWUP
+        assert record["pend"]["followup"] == FOLLOWUP_P2
     else:
         check(record, Expect("approve", rule_ids=(*SPAS_MN, *AGG)))
 
@@ -1031,7 +1031,7 @@ def test_safe_01_pend_carries_missing_facts_without_doc_01() -> None:
         "status_category": "P2",
         "reasons": ["clinical_review_dose_outlier"],
         "documentation_missing": ["purpose"],
-        "followup": P2_FOLLOWUP,
+        "followup": FOLLOWUP_P2,
     }
 
 
@@ -1129,7 +1129,7 @@ def test_p2_and_p3_lines_pend_p2_with_both_reasons() -> None:
         "status_category": "P2",
         "reasons": ["clinical_review_dose_outlier", "documentation_requested"],
         "documentation_missing": ["purpose"],
-        "followup": P2_FOLLOWUP,
+        "followup": FOLLOWUP_P2,
     }
 
 
