@@ -145,6 +145,9 @@ class Hcpcs(_Data):
     agent: str
     billing_unit_mg: float | None = Field(default=None, gt=0)
     units_per_line: int | None = Field(default=None, ge=1)
+    # A code that accepts only the plan-file entries billed under it (1.1.0, J7799: "a J7799
+    # line with any other NDC denies under ITDD-DRUG-03"): any other NDC is not in the file.
+    own_products_only: bool = False
 
     @model_validator(mode="after")
     def _one_unit_rule(self) -> Hcpcs:

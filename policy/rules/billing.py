@@ -61,10 +61,15 @@ def drug_02_accepted_hcpcs(view: ClaimView) -> GateDenial | None:
 
 
 def drug_03_plan_drug_file(view: ClaimView) -> GateDenial | None:
-    """ITDD-DRUG-03: the NDC is not in the plan drug file §B.2 (CO-16/M119)."""
+    """ITDD-DRUG-03: the NDC is not in the plan drug file §B.2 (CO-16/M119). For a code that
+    accepts only its own entries (1.1.0: J7799), an entry of another code is not either."""
     for line in view.drug_lines:
         assert line.drug is not None
-        if product_for(line.drug.ndc, view.policy) is None:
+        product = product_for(line.drug.ndc, view.policy)
+        if product is None:
+            return gate_denial(view.policy, "ITDD-DRUG-03")
+        code = str(line.procedure_code)
+        if view.policy.drugs.hcpcs[code].own_products_only and product.hcpcs != code:
             return gate_denial(view.policy, "ITDD-DRUG-03")
     return None
 
