@@ -40,7 +40,12 @@ def check_prior_authorization(
     hcpcs_needed: set[str],
     line_dos: date,
 ) -> PaCheck:
-    """The check order shared by PA-01 and PA-02 (A-09); the caller maps failures to CARCs."""
+    """The check order shared by PA-01 and PA-02 (A-09); the caller maps failures to CARCs.
+
+    Choice: §4.2 calls the E/I exception "an approved medical-director PA", but a PA record
+    has no field naming who approved it, and §5.5 step 3 lists the checks that grant it. Any PA
+    passing them grants the exception (a ziconotide PA that also lists epidural use included).
+    """
     if record is None:
         return "no_pa"
     if record.status == PENDING:
