@@ -11,7 +11,6 @@ from datetime import date
 from operator import attrgetter
 
 from models.request import AdjudicationRequest, Claim, Context, Documentation, Line
-from models.values import iso_date
 from policy.catalog import PolicyData
 from policy.enrichment import indication_groups
 
@@ -37,7 +36,13 @@ class ClaimView:
     groups_of: list[frozenset[str]]
     itdd_groups_of: list[frozenset[str]]
 
-    def __init__(self, request: AdjudicationRequest, policy: PolicyData) -> None:
+    def __init__(
+        self,
+        request: AdjudicationRequest,
+        policy: PolicyData,
+        processing_date: date,
+        header_dos: date | None,
+    ) -> None:
         claim = request.claim
         trigger = policy.scope.trigger_procedure_code
         jw = policy.scope.jw_modifier
@@ -56,9 +61,7 @@ class ClaimView:
                 self.catheter_lines.append(line)
             else:
                 self.other_lines.append(line)
-        self.header_dos = iso_date(claim.service_date)
-        processing_date = iso_date(request.context.processing_date)
-        assert processing_date is not None  # §E.3: checked by the request model
+        self.header_dos = header_dos
         self.processing_date = processing_date
         self.line_dos = {}
         self.groups_of = []

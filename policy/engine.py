@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 from models.decision import DecisionRecord, InformationalFinding
 from models.request import AdjudicationRequest
@@ -70,13 +69,13 @@ GATES_AFTER_GROUPS: tuple[Gate, ...] = (
 AGGREGATION_RULE_IDS = ("ITDD-AGG-01", "ITDD-AGG-02")
 
 
-def policy_for(request: AdjudicationRequest, version: str | None = None) -> PolicyData:
+def policy_for(
+    processing_date: date | None, header_dos: date | None, version: str | None = None
+) -> PolicyData:
     """The named version (a what-if), else the version in force for the claim (§1.6)."""
     if version is not None:
         return load_policy(version)
-    return select_version(
-        iso_date(request.context.processing_date), iso_date(request.claim.service_date)
-    )
+    return select_version(processing_date, header_dos)
 
 
 def fiscal_year_label(header_dos: date | None) -> str | None:
@@ -86,8 +85,11 @@ def fiscal_year_label(header_dos: date | None) -> str | None:
 
 def decide(request: AdjudicationRequest, version: str | None = None) -> DecisionRecord:
     """Decide one request under `version` (a what-if) or the version in force (§1.6)."""
-    policy = policy_for(request, version)
-    view = ClaimView(request, policy)
+    processing_date = iso_date(request.context.processing_date)
+    assert processing_date is not None  # §E.3: checked by the request model
+    header_dos = iso_date(request.claim.service_date)
+    policy = policy_for(processing_date, header_dos, version)
+    view = ClaimView(request, policy, processing_date, header_dos)
     header = RecordHeader(
         claim_id=request.claim.claim_id,
         policy=policy,
@@ -121,7 +123,7 @@ def _gate_denial(view: ClaimView, header: RecordHeader, denial: GateDenial) -> D
     """§6: every line (62327, drug, JW, other) gets the gate's denial; one rule id (§8.3)."""
     adjustment = denial.adjustment
     lines = [line_decision(LineResult(line.line_number, "deny", adjustment)) for line in view.lines]
-    return header.denial([denial.rule_id], adjustment, adjustment.clp02, line_decisions=lines)
+    return header.denial([denial.rule_id], adjustment, lines)
 
 
 def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
@@ -150,39 +152,33 @@ def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
     findings: list[InformationalFinding] = [f for r in results for f in r.findings]
 
     claim = agg_02_claim(results, list(catheter_results.values()), view.policy)
-    common: dict[str, Any] = {
-        "rule_ids": rule_ids,
-        "line_decisions": [line_decision(r) for r in results],
-        "informational_findings": findings,
-    }
+    line_decisions = [line_decision(r) for r in results]
     if claim.decision == "deny":
         assert claim.adjustment is not None
-        return header.denial(
-            rule_ids,
-            claim.adjustment,
-            claim.adjustment.clp02,
-            line_decisions=common["line_decisions"],
-            informational_findings=findings,
-        )
+        return header.denial(rule_ids, claim.adjustment, line_decisions, findings)
     if claim.decision == "approve":
         return header.record(
-            decision="approve",
+            "approve",
             partial=claim.partial,
             claim_status_category="F1",
             x12_835_clp02="1",
-            **common,
+            rule_ids=rule_ids,
+            line_decisions=line_decisions,
+            informational_findings=findings,
         )
     pended = [r for r in results if r.decision == "pend" and r.pend_reason is not None]
     return header.record(
-        decision="pend",
+        "pend",
         claim_status_category=claim.category,
+        rule_ids=rule_ids,
         pend=pend_block(
             view.policy,
             claim.category,
             {r.pend_reason for r in pended if r.pend_reason},
             {c.split(":", 1)[1] for r in pended for c in r.criteria_missing},
         ),
-        **common,
+        line_decisions=line_decisions,
+        informational_findings=findings,
     )
 
 
@@ -209,7 +205,7 @@ def internal_error_record(
         digest=input_digest(claim, context),
     )
     return header.record(
-        decision="pend",
+        "pend",
         claim_status_category="P2",
         rule_ids=[],
         pend=pend_block(policy, "P2", {"internal_error"}, set()),

@@ -9,6 +9,7 @@ from models.construct import construct
 from models.decision import (
     DecisionRecord,
     ErrorInfo,
+    InformationalFinding,
     LineDecision,
     PendBlock,
     ReferenceVersions,
@@ -57,48 +58,74 @@ class RecordHeader:
         self.relief = relief
         self.digest = digest
 
-    def record(self, **fields: Any) -> DecisionRecord:
-        """A record with these outcome fields; the defaults are those of §8.1."""
-        values: dict[str, Any] = {
-            "decision_id": None,
-            "claim_id": self.claim_id,
-            "policy_version": self.policy.label,
-            "reference_versions": reference_versions(self.policy, self.icd10cm),
-            "processing_date": self.processing_date,
-            "decided_at": None,
-            "decision": None,
-            "partial": False,
-            "claim_status_category": None,
-            "group_code": None,
-            "carc": None,
-            "rarc": [],
-            "x12_835_clp02": None,
-            "rule_ids": [],
-            "pend": None,
-            "line_decisions": [],
-            "informational_findings": [],
-            "trial_result_percent_relief": self.relief,
-            "input_digest": self.digest,
-            "error": None,
-        }
-        values.update(fields)
-        return construct(DecisionRecord, values)
+    def record(
+        self,
+        decision: str,
+        *,
+        partial: bool = False,
+        claim_status_category: str | None = None,
+        group_code: str | None = None,
+        carc: str | None = None,
+        rarc: list[str] | None = None,
+        x12_835_clp02: str | None = None,
+        rule_ids: list[str] | None = None,
+        pend: PendBlock | None = None,
+        line_decisions: list[LineDecision] | None = None,
+        informational_findings: list[InformationalFinding] | None = None,
+        error: ErrorInfo | None = None,
+    ) -> DecisionRecord:
+        """A record with these outcome fields; the defaults are those of §8.1.
+
+        Explicit keywords, not **fields: mypyc calls this natively only without **kwargs.
+        """
+        return construct(
+            DecisionRecord,
+            {
+                "decision_id": None,
+                "claim_id": self.claim_id,
+                "policy_version": self.policy.label,
+                "reference_versions": reference_versions(self.policy, self.icd10cm),
+                "processing_date": self.processing_date,
+                "decided_at": None,
+                "decision": decision,
+                "partial": partial,
+                "claim_status_category": claim_status_category,
+                "group_code": group_code,
+                "carc": carc,
+                "rarc": [] if rarc is None else rarc,
+                "x12_835_clp02": x12_835_clp02,
+                "rule_ids": [] if rule_ids is None else rule_ids,
+                "pend": pend,
+                "line_decisions": [] if line_decisions is None else line_decisions,
+                "informational_findings": (
+                    [] if informational_findings is None else informational_findings
+                ),
+                "trial_result_percent_relief": self.relief,
+                "input_digest": self.digest,
+                "error": error,
+            },
+        )
 
     def ignore(self, rule_id: str) -> DecisionRecord:
-        return self.record(decision="ignore", rule_ids=[rule_id])
+        return self.record("ignore", rule_ids=[rule_id])
 
     def denial(
-        self, rule_ids: list[str], adjustment: Adjustment, clp02: str, **fields: Any
+        self,
+        rule_ids: list[str],
+        adjustment: Adjustment,
+        line_decisions: list[LineDecision],
+        informational_findings: list[InformationalFinding] | None = None,
     ) -> DecisionRecord:
         return self.record(
-            decision="deny",
+            "deny",
             claim_status_category=adjustment.category,
             group_code=adjustment.group_code,
             carc=adjustment.carc,
             rarc=list(adjustment.rarc),
-            x12_835_clp02=clp02,
+            x12_835_clp02=adjustment.clp02,
             rule_ids=rule_ids,
-            **fields,
+            line_decisions=line_decisions,
+            informational_findings=informational_findings,
         )
 
 
