@@ -13,31 +13,57 @@ from typing import Any
 
 import faust
 from faust.types.enums import ProcessingGuarantee
+from mode.utils.objects import cached_property
+from mode.utils.queues import FlowControlEvent
 
 from workers.agents import adjudicate, intake
 from workers.metrics import Metrics
 from workers.reference import ReferenceTables
 from workers.settings import Settings
 from workers.topics import DLQ_HEADROOM
-from workers.transactions import GuardedTransport, Publisher
+from workers.transactions import GuardedConsumer, GuardedTransport, Publisher
 from workers.web import register_endpoints
+
+
+class SteadyFlowControl(FlowControlEvent):
+    """faust's flow control, except that resuming a running flow keeps the queued records.
+
+    resume() clears every stream queue, which is right when the flow was suspended (a rebalance
+    began; the queues hold records of the old assignment). Recovery calls it a second time, with
+    the flow already running, right after seeking the stream partitions to their committed
+    offsets: that dropped records fetched from there, which faust counted as read (issue 4).
+    """
+
+    def resume(self) -> None:
+        if not self.is_active():
+            super().resume()
 
 
 class AdjudicatorApp(faust.App):
     """faust.App with the guarded exactly-once transport (see workers/transactions.py)."""
 
     effects_guard: asyncio.Lock
-    #: (tp, offset) of messages an agent finished; only their offsets are committed.
-    processed: set[tuple[Any, int]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.effects_guard = asyncio.Lock()
-        self.processed = set()
+
+    @cached_property
+    def flow_control(self) -> FlowControlEvent:
+        return SteadyFlowControl(loop=self.loop)
 
     def mark_processed(self, message: Any) -> None:
-        """The agent is done with `message`: its offset may be committed once acked."""
-        self.processed.add((message.tp, message.offset))
+        """The agent is done with `message`: its offset may be committed."""
+        self._guarded_consumer().ledger.finished(message.tp, message.offset)
+
+    def processed_before(self, message: Any) -> bool:
+        """`message` is a re-delivery (after a seek) of a record already processed: its outputs
+        are committed or in the open transaction, so it must not be processed again."""
+        return self._guarded_consumer().ledger.is_finished(message.tp, message.offset)
+
+    def _guarded_consumer(self) -> GuardedConsumer:
+        consumer: GuardedConsumer = self.consumer  # type: ignore[assignment]
+        return consumer
 
     @property
     def in_transaction(self) -> bool:

@@ -13,8 +13,8 @@ at-least-once):
 2. The periodic commit runs in its own task and could commit a transaction in the middle of an
    event (after the decision was sent, before the member state was written), or commit outputs
    of an event whose offset it had not picked. The app's `effects_guard` is held while an
-   event's outputs are written and for the whole commit, and an event is acked (synchronously)
-   right after its outputs, so a committed transaction holds whole, acked events only.
+   event's outputs are written and for the whole commit, and an event is marked finished
+   (synchronously) right after its outputs, so a committed transaction holds whole events.
 3. After the wait-for-streams of a rebalance faust ends every transaction but begins new ones
    only for newly assigned partitions: a retained partition's next send crashed its agent.
    `GuardedConsumer.commit_and_end_transactions` keeps them open (ends them only on stop); an
@@ -23,85 +23,210 @@ at-least-once):
 4. Table recovery read the changelog's end from the last fetch (0 when never fetched), so a
    restarted or rebalanced worker recovered no member state. `StableOffsetConsumerThread`
    asks the broker.
-5. The stream acks messages it skips (flow suspended, stale consumer generation), which
-   commits offsets of claims nobody decided. Agents record what they processed
-   (`AdjudicatorApp.processed`) and `GuardedConsumer.ack` commits only those offsets.
+5. faust commits offsets of records no agent processed (issue 4: claims lost after a crash).
+   Recovery seeks the stream partitions to their committed offsets and then resumes the flow,
+   and faust's resume clears every stream queue: records fetched from the committed offset in
+   between are dropped while faust counts them as read. Its committable offset (acks plus
+   "nothing in between" wherever delivered offsets jump) then let the commit pass one dropped
+   record at the committed offset (an off-by-one), and stalled the partition on two or more.
+   `GuardedConsumer` commits from an `OffsetLedger` instead (workers/offsets.py): the records
+   agents finished, walked from the committed offset over the ranges the fetcher reported
+   empty; a re-delivered record already finished is skipped; a record missing behind finished
+   ones for `REREAD_AFTER_SECONDS` is read again. `AdjudicatorApp`'s flow control resumes
+   without clearing queues when the flow is already running, which removes the drop itself.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, AppT
-from faust.types.tuples import ack_lock
-from mode.utils.futures import notify
 
 from workers.logging_setup import get_logger
+from workers.offsets import OffsetLedger
 
 log = get_logger(__name__)
 
 Headers = Sequence[tuple[str, bytes]]
 
 
-class StableOffsetConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
-    """Ask the broker for a partition's last stable offset.
+# A record missing behind finished ones this long was dropped, not delayed: read it again.
+REREAD_AFTER_SECONDS = 2.0
 
-    Under exactly_once faust takes the changelog highwater from `last_stable_offset(tp)`, the
-    value seen in the *last fetch*: 0 for a partition this consumer never fetched, so table
-    recovery thought every changelog empty and a restarted or rebalanced worker lost its member
-    state. A read_committed consumer's `end_offsets` is the last stable offset from the broker.
-    """
+
+class StableOffsetConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
+    """faust's consumer thread, reporting what each fetch passed over and asking the broker for
+    a partition's last stable offset."""
+
+    _positions_lock: asyncio.Lock | None = None
 
     async def _highwaters(self, partitions: Any) -> Any:
+        """Under exactly_once faust takes the changelog highwater from `last_stable_offset(tp)`,
+        the value seen in the *last fetch*: 0 for a partition this consumer never fetched, so
+        table recovery thought every changelog empty and a restarted or rebalanced worker lost
+        its member state. A read_committed consumer's `end_offsets` is the last stable offset
+        from the broker."""
         return await self._ensure_consumer().end_offsets(list(partitions))
+
+    def _lock(self) -> asyncio.Lock:
+        # Created on first use, in the consumer thread's loop where fetches and seeks run.
+        if self._positions_lock is None:
+            self._positions_lock = asyncio.Lock()
+        return self._positions_lock
+
+    async def _fetch_records(
+        self,
+        consumer: Any,
+        active_partitions: Any,
+        timeout: float | None = None,
+        max_records: int | None = None,
+    ) -> Any:
+        """Fetch, then report to the ledger the offset range each agent partition moved over and
+        the records returned in it. Seeks wait for the fetch (same lock), so the position before
+        the fetch is where its records start."""
+        guarded: GuardedConsumer = self.consumer  # type: ignore[assignment]
+        async with self._lock():
+            before = dict(_positions(consumer, active_partitions or (), guarded.tracks))
+            records = await super()._fetch_records(
+                consumer, active_partitions, timeout=timeout, max_records=max_records
+            )
+            for tp, (state, start) in before.items():
+                if state.has_valid_position:
+                    got = records.get(tp) or ()
+                    guarded.ledger.fetched(tp, start, [r.offset for r in got], state.position)
+            return records
+
+    async def _locked(self, method: Any, *args: Any) -> Any:
+        async with self._lock():
+            return await method(*args)
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        consumer = self._ensure_consumer()
+        result: Mapping[TP, int] = await self.call_thread(self._locked, consumer.seek_to_committed)
+        return result
+
+    async def _seek_wait(self, consumer: Any, partitions: Mapping[TP, int]) -> None:
+        async with self._lock():
+            await super()._seek_wait(consumer, partitions)
+
+
+def _positions(consumer: Any, partitions: Any, tracks: Any) -> Iterator[tuple[Any, Any]]:
+    """(tp, (partition state, position)) of agent partitions with a position (aiokafka's)."""
+    subscription = consumer._subscription.subscription
+    assignment = subscription.assignment if subscription is not None else None
+    if assignment is None:
+        return
+    for tp in partitions:
+        state = assignment.state_value(tp)
+        if state is not None and state.has_valid_position and tracks(tp):
+            yield tp, (state, state.position)
 
 
 class GuardedConsumer(faust_aiokafka.Consumer):
-    """faust's consumer with commits taken under the effects guard and acks of unprocessed
-    messages kept out of the committed offsets (see the module docstring, items 2 and 5)."""
+    """faust's consumer with commits taken under the effects guard and committed offsets taken
+    from the ledger of finished records (see the module docstring, items 2 and 5)."""
 
-    """Commit only between events: hold the app's effects guard for the whole commit.
+    ledger: OffsetLedger
 
-    The guard is taken before faust picks the acked offsets, so no event can send outputs
-    between that choice and the transaction commit: every output in a committed transaction
-    belongs to an event whose offset is committed with it.
-    """
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.ledger = OffsetLedger()
+        self._stalled: dict[Any, tuple[int, float]] = {}
+        self._reread: dict[Any, int] = {}
+        super().__init__(*args, **kwargs)
+
+    def tracks(self, tp: Any) -> bool:
+        """Partitions agents consume (not changelogs): the ones whose offsets are committed."""
+        return bool(self.app.topics.acks_enabled_for(tp.topic))
 
     async def commit(self, topics: Any = None, start_new_transaction: bool = True) -> bool:
+        """Commit only between events: hold the app's effects guard for the whole commit.
+
+        The guard is taken before the offsets are picked, so no event can send outputs between
+        that choice and the transaction commit.
+        """
         guard: asyncio.Lock = self.app.effects_guard  # type: ignore[attr-defined]
         async with guard:
-            return bool(await super().commit(topics, start_new_transaction=start_new_transaction))
+            committed = bool(
+                await super().commit(topics, start_new_transaction=start_new_transaction)
+            )
+        if self._reread:
+            reread, self._reread = self._reread, {}
+            assigned = self.assignment()
+            reread = {tp: offset for tp, offset in reread.items() if tp in assigned}
+            if reread:
+                await self.seek_wait(reread)
+        return committed
 
-    def ack(self, message: Any) -> bool:
-        """Count a message as done only if an agent processed it.
-
-        faust's stream acks the messages it *skips* (pulled while flow is suspended for a
-        rebalance or recovery, or fetched under an older consumer generation) so that lag does
-        not grow. Under exactly_once that commits the offset of a claim nobody decided: it is
-        lost. Such a message is marked acked (nothing waits for it) but its offset is not
-        recorded; it is delivered again after the seek to the committed offset.
-        """
-        key = (message.tp, message.offset)
-        processed: set[tuple[Any, int]] = self.app.processed  # type: ignore[attr-defined]
-        if key in processed:
-            processed.discard(key)
-            return bool(super().ack(message))
-        with ack_lock:
-            if message.acked:
-                return False
-            message.acked = True
-            self._unacked_messages.discard(message)
-            notify(self._waiting_for_ack)
-        log.info(
-            "offset of an unprocessed message not committed",
-            topic=message.topic,
-            partition=message.partition,
-            offset=message.offset,
+    def _filter_tps_with_pending_acks(self, topics: Any = None) -> Iterator[Any]:
+        return (
+            tp
+            for tp in self.ledger.partitions()
+            if topics is None or tp in topics or tp.topic in topics
         )
-        return False
+
+    def _filter_committable_offsets(self, tps: Any) -> dict[Any, int]:
+        """Per partition the ledger's committable offset, when it moved.
+
+        faust's own acked-offset lists and gap trees are not used: emptied so they do not grow.
+        """
+        offsets: dict[Any, int] = {}
+        for tp in tps:
+            self._acked.pop(tp, None)
+            self._acked_index.pop(tp, None)
+            self._gap.pop(tp, None)
+            before = self.ledger.head(tp)
+            offset, waiting = self.ledger.advance(tp)
+            if offset is None:
+                continue  # committed offset not known yet (before the seek to it)
+            if before is None or offset > before:
+                offsets[tp] = offset
+            self._watch_stall(tp, offset, waiting)
+        return offsets
+
+    def _watch_stall(self, tp: Any, head: int, waiting: bool) -> None:
+        """Finished records wait behind `head` for a record that was dropped on the way to its
+        agent (no path is known since the flow-control fix): read the partition again from
+        `head` after the commit; the finished records come back and are skipped."""
+        if not waiting:
+            self._stalled.pop(tp, None)
+            return
+        now = time.monotonic()
+        at, since = self._stalled.setdefault(tp, (head, now))
+        if at != head:
+            self._stalled[tp] = (head, now)
+        elif now - since >= REREAD_AFTER_SECONDS:
+            self._stalled[tp] = (head, now)
+            log.warning(
+                "record missing at the committed offset: reading again",
+                topic=tp.topic,
+                partition=tp.partition,
+                offset=head,
+            )
+            self._reread[tp] = head
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        """faust's seek to the committed offsets, which also (re)starts the ledger there; a
+        partition without a committed offset starts at its first offset."""
+        committed = await super().seek_to_committed()
+        tracked = [tp for tp in committed if self.tracks(tp)]
+        missing = [tp for tp in tracked if committed[tp] is None or committed[tp] < 0]
+        first = await self.earliest_offsets(*missing) if missing else {}
+        for tp in tracked:
+            offset = committed[tp]
+            start = first.get(tp) if offset is None or offset < 0 else offset
+            if start is not None:
+                self.ledger.start(tp, start)
+        return committed
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        await super().on_partitions_revoked(revoked)
+        self.ledger.forget(revoked)
+        for tp in revoked:
+            self._stalled.pop(tp, None)
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return StableOffsetConsumerThread(self, loop=self.loop, beacon=self.beacon)

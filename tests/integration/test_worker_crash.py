@@ -81,11 +81,6 @@ def assert_exactly_one_each(decisions: list[Any], expected: set[str]) -> None:
     assert len(decisions) == len(expected)
 
 
-# Known defect, open in issue 4 and in workers/README.md "Known gaps": in about one run in three
-# to six on the container broker, decisions of claims in flight at the first kill go missing.
-# Re-runs keep CI meaningful for everything else; pytest prints every RERUN, so the defect stays
-# visible in CI output until it is fixed. Never a duplicate has been seen.
-@pytest.mark.flaky(reruns=2)
 def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:

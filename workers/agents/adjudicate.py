@@ -53,6 +53,8 @@ def register(adj: Adjudicator) -> None:
         await adj.references.loaded.wait()
         async for _ in stream:
             message = stream.current_event.message
+            if adj.app.processed_before(message):
+                continue
             if await handle(adj, message):
                 adj.app.mark_processed(message)
 

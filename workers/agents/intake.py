@@ -27,6 +27,8 @@ def register(adj: Adjudicator) -> None:
     async def intake(stream: Any) -> None:
         async for _ in stream:
             message = stream.current_event.message
+            if adj.app.processed_before(message):
+                continue
             if await route_submission(adj, message):
                 adj.app.mark_processed(message)
 
