@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import orjson
 import pytest
 
+from tests.cases import load_cases
 from workers.agents import adjudicate
 from workers.member_state import MemberState
 from workers.metrics import Metrics
 from workers.reference import ReferenceTables
 from workers.settings import Settings
 
-SEED = json.loads(
-    (Path(__file__).resolve().parents[3] / "samples" / "cases.jsonl").read_text().splitlines()[0]
-)
+SEED = load_cases()[0]
 
 
 def fake_adjudicator() -> SimpleNamespace:

@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from models.request import parse_request
 from policy.engine import decide
+from tests.cases import load_cases
 from workers.member_state import MAX_EVENT_IDS, MemberState
 
-CASES = {
-    case["case_id"]: case
-    for case in map(
-        json.loads,
-        (Path(__file__).resolve().parents[3] / "samples" / "cases.jsonl").read_text().splitlines(),
-    )
-}
+CASES = {case["case_id"]: case for case in load_cases()}
 
 
 def decided(case_id: str, **context: Any) -> tuple[dict[str, Any], Any]:

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import orjson
 import pytest
 
+from tests.cases import load_cases
 from workers.harness import case_feed
 from workers.member_state import MemberState
 from workers.reference import ReferenceTables
 from workers.settings import Settings
 from workers.snapshot import build_context, eligibility_snapshot
 
-CASES = [
-    json.loads(line)
-    for line in (Path(__file__).resolve().parents[3] / "samples" / "cases.jsonl")
-    .read_text()
-    .splitlines()
-]
+CASES = load_cases()
 
 
 def tables_from_feed() -> tuple[ReferenceTables, Settings]:
