@@ -60,6 +60,12 @@ declare -A props=(
   [share.coordinator.state.topic.min.isr]="1"
   [auto.create.topics.enable]="false"
   [group.initial.rebalance.delay.ms]="0"
+  # One node: a controlled shutdown has no broker to hand leadership to. It only unregisters
+  # this one first, and a transaction committing meanwhile then loses its markers ("Couldn't
+  # find leader endpoint ... skipped", Kafka 4.3.1): its records hang until the producer's next
+  # transaction commits them too (duplicates). Without it, an open commit stays PrepareCommit in
+  # the transaction log and the coordinator completes it on start. Set it back for a cluster.
+  [controlled.shutdown.enable]="false"
 )
 
 # Dynamic quorum (KIP-853): bootstrap servers instead of static voters, formatted --standalone.
