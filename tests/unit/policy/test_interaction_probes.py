@@ -10,9 +10,17 @@ test quotes the spec sentence it checks.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from tests.unit.policy.claim_lines import (
+    CLONIDINE,
+    DURAMORPH,
+    GABLOFEN_50,
+    MITIGO,
+    PRIALT,
+    catheter_line,
+    drug_line,
+)
 from tests.unit.policy.rulecases import (
     FOLLOWUP_P2,
     Expect,
@@ -26,12 +34,6 @@ from tests.unit.policy.rulecases import (
 )
 
 AGG = ("ITDD-AGG-01", "ITDD-AGG-02")
-UNIT_MG = {"J2274": 10.0, "J0475": 10.0, "J0476": 0.05, "J2278": 0.001, "J0735": 1.0}
-MITIGO = ("66794016002", "J2274")  # 10 mg/mL, intrathecal/epidural continuous
-DURAMORPH = ("00641601910", "J2274")  # 1 mg/mL, bolus
-GABLOFEN_50 = ("66794015101", "J0476")  # 0.05 mg/mL, intrathecal bolus
-PRIALT = ("70720072010", "J2278")  # 0.1 mg/mL, intrathecal continuous
-CLONIDINE = ("39822200001", "J0735")  # 0.1 mg/mL, epidural continuous
 COMPLETE_DOC = {
     "purpose": "idd_trial",
     "conservative_therapy_failed_months": 12,
@@ -45,55 +47,6 @@ COMPLETE_DOC = {
     "anticoagulation_or_bleeding_diathesis": False,
     "drug_hypersensitivity": False,
 }
-
-
-def drug_line(  # noqa: PLR0917 - mirrors the drug fields of §E.1
-    number: int,
-    product: tuple[str, str],
-    concentration: float,
-    volume: float,
-    route: str,
-    mode: str,
-    *,
-    dos: str = "2026-02-10",
-    pointers: list[int] | None = None,
-    mix: Any = None,
-    modifiers: list[str] | None = None,
-) -> Raw:
-    ndc, code = product
-    return {
-        "line_number": number,
-        "service_date": dos,
-        "procedure_code": code,
-        "modifiers": modifiers or [],
-        "units": max(1, math.ceil(round(concentration * volume / UNIT_MG[code], 9))),
-        "charge": 10.0,
-        "dx_pointers": pointers or [1],
-        "drug": {
-            "ndc": ndc,
-            "ndc_quantity": volume,
-            "ndc_unit_of_measure": "ML",
-            "concentration_mg_per_ml": concentration,
-            "volume_ml": volume,
-            "route": route,
-            "delivery_mode": mode,
-            "preparation": "diluted",
-            "admixture_group": mix,
-        },
-    }
-
-
-def catheter_line(number: int, dos: str, pointers: list[int] | None = None) -> Raw:
-    return {
-        "line_number": number,
-        "service_date": dos,
-        "procedure_code": "62327",
-        "modifiers": [],
-        "units": 1,
-        "charge": 1450.0,
-        "dx_pointers": pointers or [1],
-        "drug": None,
-    }
 
 
 def claim_of(dx: list[str], lines: list[Raw], facts: dict[str, Any] | None = None) -> Mutation:
@@ -128,7 +81,7 @@ def test_safe_01_total_is_summed_in_line_number_order_not_array_order() -> None:
         drug_line(2 + i, MITIGO, c, v, "intrathecal", "continuous", pointers=[1])
         for i, (c, v) in enumerate(doses)
     ]
-    lines = [catheter_line(1, "2026-02-10"), *reversed(drugs)]
+    lines = [catheter_line(1, "2026-02-10", [1]), *reversed(drugs)]
     record = run("ITDD-TC-006", claim_of(["M96.1"], lines))
     check(record, Expect("approve", rule_ids=("ITDD-MN-01", "ITDD-MN-05", *AGG)))
 
@@ -154,8 +107,10 @@ def test_precedence_across_one_dos_with_lines_out_of_order() -> None:
     lines = [
         drug_line(5, DURAMORPH, 1.0, 2, "intrathecal", "bolus", pointers=[2]),  # IND-01: 11
         drug_line(4, GABLOFEN_50, 0.05, 2, "intrathecal", "bolus", pointers=[3]),  # IND-03: 167
-        drug_line(3, PRIALT, 0.005, 0.48, "intrathecal", "continuous"),  # PA-01 no PA: 197
-        drug_line(2, DURAMORPH, 1.0, 2, "intrathecal", "bolus"),  # MN-01 fails: 50
+        drug_line(
+            3, PRIALT, 0.005, 0.48, "intrathecal", "continuous", pointers=[1]
+        ),  # PA-01 no PA: 197
+        drug_line(2, DURAMORPH, 1.0, 2, "intrathecal", "bolus", pointers=[1]),  # MN-01 fails: 50
         catheter_line(1, "2026-02-10", [1]),
     ]
     facts = dict(COMPLETE_DOC, conservative_therapy_failed_months=3)
@@ -178,8 +133,10 @@ def test_pends_of_two_kinds_on_two_days_and_a_co_50_line() -> None:
     # SAFE-01 pend too", so the CO-50 line's months_since_brain_injury is not requested.
     lines = [
         drug_line(4, GABLOFEN_50, 0.05, 2, "intrathecal", "bolus", pointers=[2]),
-        drug_line(3, MITIGO, 10.0, 1.2, "intrathecal", "continuous", dos="2026-02-11"),
-        drug_line(2, DURAMORPH, 1.0, 2, "intrathecal", "bolus"),
+        drug_line(
+            3, MITIGO, 10.0, 1.2, "intrathecal", "continuous", dos="2026-02-11", pointers=[1]
+        ),
+        drug_line(2, DURAMORPH, 1.0, 2, "intrathecal", "bolus", pointers=[1]),
         catheter_line(1, "2026-02-10", [1, 2]),
     ]
     facts = dict(COMPLETE_DOC, active_infection=None, oral_antispasmodic_failed_weeks=3)
@@ -219,10 +176,12 @@ def test_pa_02_on_an_admixture_ignores_its_jw_member() -> None:
     # is "the drug lines on the same DOS that share its admixture_group", and §2.4 / A-17: JW
     # lines are excluded from admixtures. A JW baclofen line in group A adds no J0476 to it.
     lines = [
-        catheter_line(1, "2026-02-10"),
-        drug_line(2, MITIGO, 1.0, 2, "intrathecal", "continuous", mix="A"),
-        drug_line(3, PRIALT, 0.005, 0.48, "intrathecal", "continuous", mix="A"),
-        drug_line(4, GABLOFEN_50, 0.05, 1, "intrathecal", "bolus", mix="A", modifiers=["JW"]),
+        catheter_line(1, "2026-02-10", [1]),
+        drug_line(2, MITIGO, 1.0, 2, "intrathecal", "continuous", mix="A", pointers=[1]),
+        drug_line(3, PRIALT, 0.005, 0.48, "intrathecal", "continuous", mix="A", pointers=[1]),
+        drug_line(
+            4, GABLOFEN_50, 0.05, 1, "intrathecal", "bolus", mix="A", modifiers=["JW"], pointers=[1]
+        ),
     ]
 
     def pa(raw: Raw) -> None:
@@ -293,8 +252,8 @@ def test_scope_02_reads_the_lowest_numbered_62327_line_listed_last() -> None:
     def two_days(first_pointer: int, second_pointer: int) -> Mutation:
         lines = [
             catheter_line(4, "2026-02-11", [second_pointer, 1]),
-            drug_line(5, DURAMORPH, 1.0, 2, "intrathecal", "bolus", dos="2026-02-11"),
-            drug_line(2, DURAMORPH, 1.0, 2, "intrathecal", "bolus"),
+            drug_line(5, DURAMORPH, 1.0, 2, "intrathecal", "bolus", dos="2026-02-11", pointers=[1]),
+            drug_line(2, DURAMORPH, 1.0, 2, "intrathecal", "bolus", pointers=[1]),
             catheter_line(1, "2026-02-10", [first_pointer, 1]),
         ]
         return claim_of(["M96.1", "G89.18"], lines)
@@ -329,11 +288,21 @@ def test_gate_denial_covers_lines_out_of_order_with_jw_and_other_lines() -> None
     # lines alike — receives the same denial"; §8.2 "in ascending line_number". DRUG-01 fires
     # for the day-2 62327 line whose only drug line is a JW line (§2.4: excluded in §5.4).
     lines = [
-        drug_line(4, DURAMORPH, 1.0, 2, "intrathecal", "bolus", dos="2026-02-11", modifiers=["JW"]),
-        catheter_line(3, "2026-02-11"),
-        {**catheter_line(5, "2026-02-11"), "procedure_code": "77003"},
-        drug_line(2, DURAMORPH, 1.0, 2, "intrathecal", "bolus"),
-        catheter_line(1, "2026-02-10"),
+        drug_line(
+            4,
+            DURAMORPH,
+            1.0,
+            2,
+            "intrathecal",
+            "bolus",
+            dos="2026-02-11",
+            modifiers=["JW"],
+            pointers=[1],
+        ),
+        catheter_line(3, "2026-02-11", [1]),
+        {**catheter_line(5, "2026-02-11", [1]), "procedure_code": "77003"},
+        drug_line(2, DURAMORPH, 1.0, 2, "intrathecal", "bolus", pointers=[1]),
+        catheter_line(1, "2026-02-10", [1]),
     ]
     record = run("ITDD-TC-006", claim_of(["M96.1"], lines))
     check(record, Expect("deny", "16", ("N349",), ("ITDD-DRUG-01",), "CO", "F2"))
