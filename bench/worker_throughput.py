@@ -32,6 +32,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from models.request import parse_request
 from policy.engine import decide_or_pend
+from workers.broker.connection import KafkaConnection
 from workers.codecs import claim_key, decode_envelope, encode_decision
 from workers.harness import (
     WorkerProcess,
@@ -113,13 +114,13 @@ async def baseline(
     await ensure_topics(settings, [TopicSpec(out, settings.output_partitions)])
     consumer = AIOKafkaConsumer(
         settings.topic_submitted,
-        bootstrap_servers=bootstrap,
+        **KafkaConnection.of(bootstrap).client_options(),
         group_id=f"{settings.app_id}-raw",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_poll_records=2000,
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    producer = AIOKafkaProducer(**KafkaConnection.of(bootstrap).client_options(), linger_ms=5)
     await consumer.start()
     await producer.start()
     states: dict[bytes, MemberState] = {}
@@ -164,7 +165,7 @@ async def count_decisions(
     """Read decisions (read_committed) until `expected` arrived; the wall time of the last."""
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **KafkaConnection.of(bootstrap).client_options(),
         group_id=None,
         isolation_level="read_committed",
         auto_offset_reset="earliest",
@@ -205,7 +206,7 @@ def worker_backlog(bootstrap: str, settings: Settings, work: Path, expected: int
 async def steady_feed(
     bootstrap: str, settings: Settings, claims: list[Any], rate: float, sent: dict[bytes, float]
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=2)
+    producer = AIOKafkaProducer(**KafkaConnection.of(bootstrap).client_options(), linger_ms=2)
     await producer.start()
     try:
         start = time.monotonic()

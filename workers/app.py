@@ -17,6 +17,7 @@ from mode.utils.objects import cached_property
 from mode.utils.queues import FlowControlEvent
 
 from workers.agents import adjudicate, intake
+from workers.broker.connection import KafkaConnection
 from workers.metrics import Metrics
 from workers.reference import ReferenceTables
 from workers.settings import Settings
@@ -100,6 +101,9 @@ def create_app(settings: Settings) -> AdjudicatorApp:
         settings.app_id,
         env={},
         broker=settings.broker_url,
+        # TLS/SASL for faust's consumer, producers (the transactional ones too) and its admin
+        # requests; faust ignores the app-level ssl_context once credentials are set.
+        broker_credentials=KafkaConnection.from_settings(settings).faust_credentials(),
         processing_guarantee=settings.processing_guarantee,
         broker_commit_interval=settings.commit_interval_seconds,
         consumer_auto_offset_reset="earliest",

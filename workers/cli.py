@@ -31,8 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; an OperatorError (settings, broker access) is one line on stderr
+    and its exit status, never a traceback."""
+    from workers.errors import OperatorError
+
     args = build_parser().parse_args(argv)
-    return int(importlib.import_module(args._module).run(args))
+    try:
+        return int(importlib.import_module(args._module).run(args))
+    except OperatorError as error:
+        print(f"claims-adjudicator {args.command}: error: {error}", file=sys.stderr)
+        return error.exit_code
 
 
 if __name__ == "__main__":

@@ -19,10 +19,12 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from pydantic import SecretStr
 
 from models.request import parse_request
 from policy.engine import decide
-from workers.settings import Settings
+from workers.broker.connection import KafkaConnection
+from workers.settings import Settings, env_name, load_settings
 
 Record = tuple[bytes | None, bytes | None]
 
@@ -31,7 +33,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The environment that makes a worker process build exactly `settings`."""
     env: dict[str, str] = {}
     for name, value in settings.model_dump().items():
-        env[f"CLAIMS_ADJ_{name.upper()}"] = str(value)
+        if value is None:
+            continue
+        secret = value.get_secret_value() if isinstance(value, SecretStr) else value
+        env[env_name(name)] = str(secret)
     return env
 
 
@@ -121,7 +126,7 @@ def envelope(
 
 
 async def produce(
-    bootstrap: str,
+    kafka: KafkaConnection | str,
     topic: str,
     records: Iterable[Record],
     headers: list[tuple[str, bytes]] | None = None,
@@ -129,7 +134,7 @@ async def produce(
 ) -> int:
     """Send records and wait until all are acknowledged; the count sent."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **KafkaConnection.of(kafka).client_options(),
         max_request_size=max_request_size,
         linger_ms=5,
         enable_idempotence=True,
@@ -147,7 +152,7 @@ async def produce(
 
 
 async def read_topic(
-    bootstrap: str,
+    kafka: KafkaConnection | str,
     topic: str,
     *,
     until: int | None = None,
@@ -159,7 +164,7 @@ async def read_topic(
     Stops at `until` records, after `idle` seconds without a new record, or at `timeout`.
     """
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **KafkaConnection.of(kafka).client_options(),
         isolation_level="read_committed",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -261,24 +266,26 @@ def history_import(
 HISTORY_IMPORT_HEADERS = [("kind", b"history-import")]
 
 
-async def load_feed(bootstrap: str, settings: Settings, feed: CaseFeed) -> None:
+async def load_feed(settings: Settings, feed: CaseFeed) -> None:
     """Reference topics and history imports first, claims last (imports precede claims in
     every by-member partition because claims reach it only through the intake agent)."""
-    await produce(bootstrap, settings.topic_eligibility, feed.eligibility)
-    await produce(bootstrap, settings.topic_prior_auth, feed.prior_auths)
+    kafka = KafkaConnection.from_settings(settings)
+    await produce(kafka, settings.topic_eligibility, feed.eligibility)
+    await produce(kafka, settings.topic_prior_auth, feed.prior_auths)
     await produce(
-        bootstrap, settings.topic_by_member, feed.history_imports, headers=HISTORY_IMPORT_HEADERS
+        kafka, settings.topic_by_member, feed.history_imports, headers=HISTORY_IMPORT_HEADERS
     )
-    await produce(bootstrap, settings.topic_submitted, feed.claims)
+    await produce(kafka, settings.topic_submitted, feed.claims)
 
 
 def isolated_settings(
-    bootstrap: str, name: str, web_port: int, data_dir: Path, **overrides: Any
+    bootstrap: str | None, name: str, web_port: int, data_dir: Path, **overrides: Any
 ) -> Settings:
     """Settings whose topics, consumer group and transactional ids all start with `name`, so
-    runs on one broker never see each other."""
+    runs on one broker never see each other. The broker's security (and, with `bootstrap`
+    None, its address) comes from the environment, as for the worker."""
     values: dict[str, Any] = {
-        "kafka_bootstrap_servers": bootstrap,
+        **({} if bootstrap is None else {"kafka_bootstrap_servers": bootstrap}),
         "app_id": f"{name}-app",
         "topic_submitted": f"{name}.claims.submitted",
         "topic_eligibility": f"{name}.members.eligibility",
@@ -290,7 +297,7 @@ def isolated_settings(
         "data_dir": data_dir,
         **overrides,
     }
-    return Settings(**values)
+    return load_settings(**values)
 
 
 @dataclass(frozen=True)
@@ -358,11 +365,15 @@ def claim_stream(
 
 
 async def read_settled(
-    bootstrap: str, topic: str, expected: int, timeout: float = 300.0, settle: float = 5.0
+    kafka: KafkaConnection | str,
+    topic: str,
+    expected: int,
+    timeout: float = 300.0,
+    settle: float = 5.0,
 ) -> list[Any]:
     """Every record of a topic once at least `expected` are there (waiting up to `timeout`),
     read again after `settle` quiet seconds so that anything extra (a duplicate) is counted too.
     Completion is the count, not a pause: a worker waiting out a dead member's session or
     recovering its tables is silent for a while, and that must not end the read early."""
-    await read_topic(bootstrap, topic, until=expected, timeout=timeout)
-    return await read_topic(bootstrap, topic, timeout=timeout, idle=settle)
+    await read_topic(kafka, topic, until=expected, timeout=timeout)
+    return await read_topic(kafka, topic, timeout=timeout, idle=settle)

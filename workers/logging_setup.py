@@ -54,6 +54,7 @@ LOGGABLE_KEYS: frozenset[str] = frozenset(
         # process
         "app_id",
         "bootstrap",
+        "security_protocol",
         "port",
         "guarantee",
         "version",

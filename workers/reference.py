@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from workers.broker.connection import KafkaConnection
 from workers.logging_setup import get_logger
 from workers.settings import Settings
 
@@ -82,7 +83,7 @@ class ReferenceTables:
         """Read both topics from the beginning forever; set `loaded` once caught up."""
         settings = self._settings
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
+            **KafkaConnection.from_settings(settings).client_options(),
             isolation_level="read_committed",
             enable_auto_commit=False,
             group_id=None,

@@ -1,4 +1,4 @@
-"""Start one worker process: logging, topics, app, faust worker, on one event loop."""
+"""Start one worker process: logging, broker access, topics, app, faust worker, on one loop."""
 
 from __future__ import annotations
 
@@ -7,24 +7,48 @@ import asyncio
 import faust
 
 from workers.app import build
+from workers.broker.connection import KafkaConnection
+from workers.broker.preflight import AccessNeeds, check_access
 from workers.logging_setup import configure_logging, get_logger
 from workers.settings import Settings
-from workers.topics import ensure_topics
+from workers.topics import ensure_topics, topic_specs
+
+
+def access_needs(settings: Settings) -> AccessNeeds:
+    """The worker's topics, its consumer group, and (exactly-once) one of its transactional
+    ids: faust names them `<app_id>-<group>-<partition>` (workers/transactions.py)."""
+    exactly_once = settings.processing_guarantee == "exactly_once"
+    return AccessNeeds(
+        topics=[spec.name for spec in topic_specs(settings)],
+        group_id=settings.app_id,
+        transactional_id=f"{settings.app_id}-0-0" if exactly_once else None,
+    )
 
 
 def run_worker(settings: Settings) -> int:
-    """Run until SIGTERM/SIGINT; the exit code of the faust worker."""
+    """Run until SIGTERM/SIGINT; the exit code of the faust worker.
+
+    Broker access is checked before anything is created: a wrong address, password or
+    certificate raises BrokerAccessError (one line, exit 2; workers/cli.py).
+    """
     configure_logging(settings.log_format, settings.log_level)
     log = get_logger("workers.runner")
-    # One loop for the topic set-up and for faust: the worker runs on the loop it is given.
+    connection = KafkaConnection.from_settings(settings)
+    # One loop for the set-up and for faust: the worker runs on the loop it is given.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    loop.run_until_complete(
+        check_access(
+            connection, access_needs(settings), timeout_s=settings.kafka_connect_timeout_seconds
+        )
+    )
     loop.run_until_complete(ensure_topics(settings))
     adjudicator = build(settings)
     log.info(
         "worker starting",
         app_id=settings.app_id,
         bootstrap=settings.kafka_bootstrap_servers,
+        security_protocol=settings.kafka_security_protocol,
         guarantee=settings.processing_guarantee,
         port=settings.web_port,
     )

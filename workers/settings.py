@@ -8,14 +8,28 @@ the worker reads `os.environ`. The broker address is also read from the plain
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Self
 
-from pydantic import AliasChoices, Field, PositiveFloat, PositiveInt
+from pydantic import (
+    AliasChoices,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workers.errors import SettingsError
+
+ENV_PREFIX = "CLAIMS_ADJ_"
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CLAIMS_ADJ_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -23,6 +37,22 @@ class Settings(BaseSettings):
             "CLAIMS_ADJ_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"
         ),
     )
+    # How every Kafka client of the project authenticates (workers/broker/connection.py). TLS
+    # trusts the system store unless a CA file is named; hostname verification is on unless
+    # turned off explicitly. A password file (a mounted secret) wins over the plain variable.
+    kafka_security_protocol: SecurityProtocol = "PLAINTEXT"
+    kafka_sasl_mechanism: SaslMechanism = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_sasl_password_file: Path | None = None
+    kafka_ssl_ca_file: Path | None = None
+    kafka_ssl_cert_file: Path | None = None
+    kafka_ssl_key_file: Path | None = None
+    kafka_ssl_key_password_file: Path | None = None
+    kafka_ssl_check_hostname: bool = True
+    # How long start-up retries an unreachable broker before it gives up with one line.
+    kafka_connect_timeout_seconds: PositiveFloat = 30.0
+
     # The faust app id is also the consumer group and the prefix of the transactional ids.
     app_id: str = "claims-adjudicator"
 
@@ -68,6 +98,46 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: Path = Path("var/claims-adjudicator")
 
+    @model_validator(mode="after")
+    def _security_is_consistent(self) -> Self:
+        """Settings that the chosen protocol would silently ignore are a mistake, not a no-op."""
+        protocol = self.kafka_security_protocol
+        uses_tls = protocol in ("SSL", "SASL_SSL")
+        uses_sasl = protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+        tls_fields = (
+            "kafka_ssl_ca_file",
+            "kafka_ssl_cert_file",
+            "kafka_ssl_key_file",
+            "kafka_ssl_key_password_file",
+        )
+        sasl_fields = ("kafka_sasl_username", "kafka_sasl_password", "kafka_sasl_password_file")
+        for names, used in ((tls_fields, uses_tls), (sasl_fields, uses_sasl)):
+            for name in names:
+                if not used and getattr(self, name) is not None:
+                    raise ValueError(
+                        f"{env_name(name)} is set but CLAIMS_ADJ_KAFKA_SECURITY_PROTOCOL="
+                        f"{protocol} does not use it"
+                    )
+        if uses_sasl:
+            if not self.kafka_sasl_username:
+                raise ValueError(f"{protocol} needs CLAIMS_ADJ_KAFKA_SASL_USERNAME")
+            if self.kafka_sasl_password is None and self.kafka_sasl_password_file is None:
+                raise ValueError(
+                    f"{protocol} needs CLAIMS_ADJ_KAFKA_SASL_PASSWORD_FILE "
+                    "(or CLAIMS_ADJ_KAFKA_SASL_PASSWORD)"
+                )
+        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
+            raise ValueError(
+                "mutual TLS needs both CLAIMS_ADJ_KAFKA_SSL_CERT_FILE and "
+                "CLAIMS_ADJ_KAFKA_SSL_KEY_FILE"
+            )
+        if self.kafka_ssl_key_password_file is not None and self.kafka_ssl_key_file is None:
+            raise ValueError(
+                "CLAIMS_ADJ_KAFKA_SSL_KEY_PASSWORD_FILE is set without "
+                "CLAIMS_ADJ_KAFKA_SSL_KEY_FILE"
+            )
+        return self
+
     @property
     def broker_url(self) -> str:
         """The bootstrap servers in faust's `kafka://host:port;host:port` form."""
@@ -76,3 +146,32 @@ class Settings(BaseSettings):
             for server in self.kafka_bootstrap_servers.split(",")
             if server.strip()
         )
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a settings field."""
+    return f"{ENV_PREFIX}{field.upper()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, or a SettingsError naming the variable and its problem.
+
+    pydantic's own message quotes the input value and spans lines; an operator needs the name of
+    the variable, what is wrong with it, and never the value of a secret.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors(include_url=False, include_input=False):
+        location = [str(part) for part in item["loc"]]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if location:
+            problems.append(f"invalid setting {env_name(location[0])}: {message}")
+        else:
+            problems.append(f"invalid settings: {message}")
+    return "; ".join(problems)

@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from workers.broker.connection import KafkaConnection
+from workers.errors import BrokerAccessError, OperatorError
 from workers.logging_setup import get_logger
 from workers.settings import Settings
 
 log = get_logger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36
+TOPIC_AUTHORIZATION_FAILED = 29
+CLUSTER_AUTHORIZATION_FAILED = 31
 DLQ_HEADROOM = 64 * 1024
 
 
@@ -46,17 +50,27 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     ]
 
 
-class TopicLayoutError(RuntimeError):
+def spec_of(specs: list[TopicSpec], name: str) -> str:
+    """A topic's wanted layout, as an operator would create it."""
+    spec = next(spec for spec in specs if spec.name == name)
+    configs = "".join(f", {key}={value}" for key, value in spec.config.items())
+    return f"{spec.partitions} partitions{configs}"
+
+
+class TopicLayoutError(OperatorError):
     """An existing topic has a partition count the worker cannot run with."""
 
 
 async def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> None:
     """Create missing topics; fail when a co-partitioned topic has the wrong partition count."""
     specs = topic_specs(settings) if specs is None else specs
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(**KafkaConnection.from_settings(settings).client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        # Every existing topic's layout is checked before any topic is created: a wrong one
+        # stops the start with nothing changed on the broker.
+        await _check_layout(admin, [spec for spec in specs if spec.name in existing])
         missing = [spec for spec in specs if spec.name not in existing]
         if missing:
             response = await admin.create_topics(
@@ -72,6 +86,11 @@ async def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None
             )
             for topic, code, *rest in response.topic_errors:
                 # 36 TOPIC_ALREADY_EXISTS: another worker (or the test fixture) was first.
+                if code in (TOPIC_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED):
+                    raise BrokerAccessError(
+                        f"not authorized to create topic {topic}; create it beforehand "
+                        f"({spec_of(specs, topic)}) or allow this principal to create topics"
+                    )
                 if code not in (0, TOPIC_ALREADY_EXISTS):
                     raise TopicLayoutError(f"cannot create topic {topic}: error {code} {rest}")
             log.info("topics created", count=len(missing))
@@ -93,9 +112,23 @@ async def _wait_for_layout(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -
     else:
         missing = sorted(set(wanted) - set(counts))
         raise TopicLayoutError(f"topics not visible after creation: {missing}")
+    _require_partitions(specs, counts)
+
+
+async def _check_layout(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> None:
+    strict = [spec for spec in specs if spec.strict]
+    if not strict:
+        return
+    described = await admin.describe_topics([spec.name for spec in strict])
+    counts = {d["topic"]: len(d["partitions"]) for d in described if d["error_code"] == 0}
+    _require_partitions(strict, counts)
+
+
+def _require_partitions(specs: list[TopicSpec], counts: dict[str, int]) -> None:
     for spec in specs:
-        if spec.strict and counts[spec.name] != spec.partitions:
+        if spec.strict and spec.name in counts and counts[spec.name] != spec.partitions:
             raise TopicLayoutError(
-                f"topic {spec.name} has {counts[spec.name]} partitions, "
-                f"the worker is configured for {spec.partitions}"
+                f"topic {spec.name} has {counts[spec.name]} partitions but "
+                f"CLAIMS_ADJ_PARTITIONS={spec.partitions}: co-partitioned topics must all have "
+                "that count (set CLAIMS_ADJ_PARTITIONS to match, or recreate the topic)"
             )

@@ -9,6 +9,31 @@
 #   CLUSTER_ID              KRaft cluster id used to format the storage on first start
 #   KAFKA_HEAP_OPTS, KAFKA_OPTS, KAFKA_JVM_PERFORMANCE_OPTS   JVM flags (not properties)
 #   KAFKA_LOG4J_ROOT_LOGLEVEL  root log level (INFO)
+#   KAFKA_SCRAM_CREDENTIALS_FILE  a mounted file of SCRAM credentials created when the storage is
+#                           formatted (first start only), one a line in kafka-storage's syntax,
+#                           e.g. SCRAM-SHA-512=[name=alice,password=secret]; blank lines and
+#                           lines starting with '#' are skipped. A file, never an env value: the
+#                           passwords reach the format tool through an argument file read from a
+#                           pipe, so they are neither printed nor on a process command line.
+#
+# TLS and SASL go through the generic mapping. PEM files work as key/trust stores (Kafka 4.3.1
+# reads one PKCS#8 private key, "BEGIN PRIVATE KEY" unencrypted or "BEGIN ENCRYPTED PRIVATE KEY"
+# with ssl.key.password, RSA/DSA/EC, followed by its certificate chain in the keystore file; a
+# PKCS#1 "BEGIN RSA PRIVATE KEY" does not load). E.g. an SSL listener MTLS that requires client
+# certificates and a SASL_SSL listener SASL with SCRAM-SHA-512:
+#
+#   KAFKA_LISTENER_SECURITY_PROTOCOL_MAP=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL:SASL_SSL,MTLS:SSL
+#   KAFKA_SSL_KEYSTORE_TYPE=PEM  KAFKA_SSL_KEYSTORE_LOCATION=/etc/kafka/tls/broker-keystore.pem
+#   KAFKA_SSL_TRUSTSTORE_TYPE=PEM  KAFKA_SSL_TRUSTSTORE_LOCATION=/etc/kafka/tls/ca.pem
+#   KAFKA_LISTENER_NAME_MTLS_SSL_CLIENT_AUTH=required      -> listener.name.mtls.ssl.client.auth
+#   KAFKA_SASL_ENABLED_MECHANISMS=SCRAM-SHA-512
+#   KAFKA_LISTENER_NAME_SASL_SCRAM___SHA___512_SASL_JAAS_CONFIG='org.apache.kafka.common.security.scram.ScramLoginModule required;'
+#                                         -> listener.name.sasl.scram-sha-512.sasl.jaas.config
+#   KAFKA_SCRAM_CREDENTIALS_FILE=/etc/kafka/scram-credentials
+#
+# (listener names without '_' keep the env names readable: SASL_SSL as a name would be SASL__SSL).
+# Values of properties that hold secrets (*password*, *jaas.config, *secret*, ssl.keystore.key)
+# are hidden in the server.properties echo below.
 #
 # Unlike the official image, environment properties are merged over defaults for a single-node
 # KRaft combined broker+controller, so a bare `docker run` gives a usable development broker.
@@ -25,7 +50,8 @@ export CLUSTER_ID="${CLUSTER_ID:-ihs3h4LnQyaQSceb-ok9mA}"
 declare -A EXCLUDES=()
 for name in KAFKA_VERSION KAFKA_HOME KAFKA_HEAP_OPTS KAFKA_HEAP_OPT KAFKA_LOG4J_OPTS KAFKA_OPTS \
   KAFKA_JMX_OPTS KAFKA_JVM_PERFORMANCE_OPTS KAFKA_GC_LOG_OPTS KAFKA_LOG4J_ROOT_LOGLEVEL \
-  KAFKA_LOG4J_LOGGERS KAFKA_TOOLS_LOG4J_LOGLEVEL KAFKA_JMX_PORT KAFKA_JMX_HOSTNAME; do
+  KAFKA_LOG4J_LOGGERS KAFKA_TOOLS_LOG4J_LOGLEVEL KAFKA_JMX_PORT KAFKA_JMX_HOSTNAME \
+  KAFKA_SCRAM_CREDENTIALS_FILE; do
   EXCLUDES[$name]=1
 done
 
@@ -100,8 +126,33 @@ done < <(compgen -e)
     printf '%s=%s\n' "$key" "${props[$key]}"
   done | sort
 } >"$CONFIG"
+# Secrets never reach the log: such values are shown as <hidden>.
+is_secret() {
+  case "$1" in
+    *password* | *jaas.config | *secret* | *ssl.keystore.key) return 0 ;;
+    *) return 1 ;;
+  esac
+}
 echo "===> server.properties:"
-grep -v '^#' "$CONFIG" | sed 's/^/     /'
+for key in "${!props[@]}"; do
+  if is_secret "$key"; then printf '     %s=<hidden>\n' "$key"; else printf '     %s=%s\n' "$key" "${props[$key]}"; fi
+done | sort
+
+# SCRAM credentials for the format call (--add-scram each), from a file, never an env value.
+SCRAM_ARGS=()
+if [[ -n "${KAFKA_SCRAM_CREDENTIALS_FILE:-}" ]]; then
+  if [[ ! -r "$KAFKA_SCRAM_CREDENTIALS_FILE" ]]; then
+    echo "entrypoint: ERROR: KAFKA_SCRAM_CREDENTIALS_FILE=$KAFKA_SCRAM_CREDENTIALS_FILE is not a readable file" >&2
+    exit 1
+  fi
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line="${line%$'\r'}"
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    [[ -z "$line" || "$line" == '#'* ]] && continue
+    SCRAM_ARGS+=(--add-scram "$line")
+  done <"$KAFKA_SCRAM_CREDENTIALS_FILE"
+fi
 
 CP="$KAFKA_HOME/libs/*"
 LOG4J="-Dlog4j2.configurationFile=$KAFKA_HOME/config/log4j2.xml"
@@ -110,9 +161,21 @@ LEVEL="-Dkafka.log.level=${KAFKA_LOG4J_ROOT_LOGLEVEL:-INFO}"
 # KRaft: format the first log dir once (kept across container stop/start).
 first_dir="${props[log.dirs]%%,*}"
 if [[ ! -f "$first_dir/meta.properties" ]]; then
-  echo "===> formatting $first_dir with cluster id $CLUSTER_ID"
-  java -cp "$CP" "$LOG4J" -Dkafka.log.level=WARN kafka.tools.StorageTool format \
-    --ignore-formatted --cluster-id "$CLUSTER_ID" --config "$CONFIG" "${FORMAT_ARGS[@]}"
+  echo "===> formatting $first_dir with cluster id $CLUSTER_ID" \
+    "($((${#SCRAM_ARGS[@]} / 2)) SCRAM credential(s))"
+  # The arguments go through a java @argument file on a pipe (main class included: the launcher
+  # expands @files only before the main class), so no password is on a command line; the tool's
+  # echo of the bootstrap records (salted SCRAM keys) is not shown.
+  java -cp "$CP" "$LOG4J" -Dkafka.log.level=WARN @<(
+    for arg in kafka.tools.StorageTool format --ignore-formatted --cluster-id "$CLUSTER_ID" \
+      --config "$CONFIG" "${FORMAT_ARGS[@]}" "${SCRAM_ARGS[@]}"; do
+      arg="${arg//\\/\\\\}"
+      printf '"%s"\n' "${arg//\"/\\\"}"
+    done
+  ) | sed -e '/UserScramCredentialRecord/c\
+Bootstrap metadata: (not shown: it holds SCRAM credentials)'
+elif [[ ${#SCRAM_ARGS[@]} -gt 0 ]]; then
+  echo "===> $first_dir is formatted already: KAFKA_SCRAM_CREDENTIALS_FILE is not applied again"
 fi
 
 echo "===> starting Apache Kafka ${KAFKA_VERSION:-}"

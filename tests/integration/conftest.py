@@ -9,8 +9,11 @@
 
 Fixtures: ``kafka_bootstrap`` (session, "127.0.0.1:PORT"), ``kafka_broker`` (session,
 :class:`KafkaBroker`) and ``broker_container`` (the same broker, for tests that restart it; it is
-started again after the test if the test left it stopped). Never skipped: a broker that cannot
-be had fails the tests.
+started again after the test if the test left it stopped). ``secure_broker`` (session,
+:class:`~tests.integration.secure_broker.SecureBroker`) is a second broker with PLAINTEXT,
+SASL_SSL (SCRAM-SHA-512) and mutual-TLS listeners, started on first use: a container of the same
+image, or with ``KAFKA_BOOTSTRAP_SERVERS`` set a second ``deploy/kafka/local-broker`` process in
+a run dir of its own. Never skipped: a broker that cannot be had fails the tests.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ os.environ["TESTCONTAINERS_HOST_OVERRIDE"] = "127.0.0.1"
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -34,6 +39,8 @@ from tests.integration.kafka_util import BUILD_IMAGE, READY_LINE, KafkaBroker
 
 if TYPE_CHECKING:
     from testcontainers.core.container import DockerContainer
+
+    from tests.integration.secure_broker import SecureBroker
 
 START_TIMEOUT_S = 120
 BUILD_TIMEOUT_S = 1800.0
@@ -44,6 +51,17 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _free_ports(n: int) -> list[int]:
+    """``n`` distinct free ports (all held open until every one is chosen)."""
+    with ExitStack() as stack:
+        ports = []
+        for _ in range(n):
+            s = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            s.bind(("127.0.0.1", 0))
+            ports.append(int(s.getsockname()[1]))
+        return ports
 
 
 def _broker_image() -> str:
@@ -94,7 +112,21 @@ def _require_local_image(image: str) -> None:
         )
 
 
-def _start_container(image: str) -> tuple[DockerContainer, str]:
+def _start_container(
+    image: str,
+    listeners: Mapping[str, int] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    volumes: Sequence[tuple[Path, str]] = (),
+) -> tuple[DockerContainer, str]:
+    """Start the broker image and wait for its readiness line.
+
+    ``listeners``: listener name -> port (default ``{"PLAINTEXT": <free port>}``); each listens
+    on 0.0.0.0:PORT in the container, is advertised as 127.0.0.1:PORT and published on
+    127.0.0.1:PORT, plus the unpublished CONTROLLER listener on 9093. ``env``: more ``KAFKA_*``
+    variables (e.g. the listener security protocol map); ``volumes``: (host path, container path)
+    pairs mounted read-only. Returns the container and the first listener's bootstrap address.
+    """
     from testcontainers.core.config import testcontainers_config
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.wait_strategies import LogMessageWaitStrategy
@@ -104,32 +136,44 @@ def _start_container(image: str) -> tuple[DockerContainer, str]:
 
     _remove_stale_containers()
     _require_local_image(image)
-    port = _free_port()
+    listeners = dict(listeners) if listeners else {"PLAINTEXT": _free_port()}
+    port = next(iter(listeners.values()))
+    bound = ",".join(f"{name}://0.0.0.0:{p}" for name, p in listeners.items())
     container = (
         DockerContainer(
             image,
             labels={OWNER_LABEL: str(os.getpid())},
             name=f"claims-adjudicator-kafka-test-{os.getpid()}-{port}",
         )
-        .with_env("KAFKA_LISTENERS", f"PLAINTEXT://0.0.0.0:{port},CONTROLLER://0.0.0.0:9093")
-        .with_env("KAFKA_ADVERTISED_LISTENERS", f"PLAINTEXT://127.0.0.1:{port}")
+        .with_env("KAFKA_LISTENERS", f"{bound},CONTROLLER://0.0.0.0:9093")
+        .with_env(
+            "KAFKA_ADVERTISED_LISTENERS",
+            ",".join(f"{name}://127.0.0.1:{p}" for name, p in listeners.items()),
+        )
     )
-    # Published on loopback only, host port == container port (with_bind_ports has no host ip).
-    container.ports = {f"{port}/tcp": ("127.0.0.1", port)}  # type: ignore[dict-item]
+    for key, value in (env or {}).items():
+        container.with_env(key, value)
+    for host_path, container_path in volumes:
+        container.with_volume_mapping(host_path, container_path, "ro")
+    # Published on loopback only, host port == container port (with_bind_ports has no host ip;
+    # docker-py takes a (host ip, port) tuple where testcontainers' annotation says int).
+    ports: dict[str, Any] = {f"{p}/tcp": ("127.0.0.1", p) for p in listeners.values()}
+    container.ports = ports
     container.waiting_for(LogMessageWaitStrategy(READY_LINE).with_startup_timeout(START_TIMEOUT_S))
     started = time.monotonic()
     try:
         container.start()
         host = container.get_container_host_ip()
-        mapped = container.get_exposed_port(port)
+        published = {p: container.get_exposed_port(p) for p in listeners.values()}
     except BaseException:
         _dump_logs(container)
         container.stop()
         raise
-    if (host, mapped) != ("127.0.0.1", port):
+    if host != "127.0.0.1" or any(p != mapped for p, mapped in published.items()):
         container.stop()
         pytest.fail(
-            f"broker published as {host}:{mapped}, expected 127.0.0.1:{port}", pytrace=False
+            f"broker published as {host}:{published}, expected 127.0.0.1 and the same ports",
+            pytrace=False,
         )
     print(
         f"kafka test broker {image} ready on 127.0.0.1:{port} in {time.monotonic() - started:.1f}s"
@@ -191,3 +235,69 @@ def broker_container(kafka_broker: KafkaBroker) -> Iterator[KafkaBroker]:
     yield kafka_broker
     if not kafka_broker.is_running():
         kafka_broker.start_broker()
+
+
+@pytest.fixture(scope="session")
+def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBroker]:
+    """A second broker with PLAINTEXT, SASL_SSL (SCRAM-SHA-512) and mTLS listeners.
+
+    See :class:`~tests.integration.secure_broker.SecureBroker` (``plaintext_bootstrap``,
+    ``sasl_ssl_bootstrap``, ``mtls_bootstrap``, ``username``, ``password``, ``mechanism``,
+    ``tls``, ``client_env(kind)``). A container of the broker image, or with
+    ``KAFKA_BOOTSTRAP_SERVERS`` set (no docker engine) a ``deploy/kafka/local-broker`` process
+    of its own, stopped at session end.
+    """
+    # imported here: the PKI needs `cryptography`, which no other test of this directory does
+    from tests.integration.secure_broker import (
+        LocalSecureBroker,
+        container_broker,
+        container_env,
+        container_listeners,
+        container_volumes,
+        prepare_secure_broker,
+    )
+
+    setup = prepare_secure_broker(tmp_path_factory.mktemp("secure-broker"))
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        plaintext, controller, sasl, mtls = _free_ports(4)
+        local = LocalSecureBroker(setup, setup.directory / "run", plaintext, controller, sasl, mtls)
+        try:
+            broker = local.start()
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+            with suppress(Exception):
+                local.stop()
+            pytest.fail(f"could not start the secured local broker: {exc}", pytrace=False)
+        _BROKER_USED.append(
+            f"secured local broker process (deploy/kafka/local-broker, {local.run_dir}): "
+            f"PLAINTEXT {broker.plaintext_bootstrap}, SASL_SSL {broker.sasl_ssl_bootstrap}, "
+            f"SSL/mTLS {broker.mtls_bootstrap}"
+        )
+        try:
+            yield broker
+        finally:
+            local.stop()
+        return
+    image = _broker_image()
+    plaintext, sasl, mtls = _free_ports(3)
+    try:
+        container, _ = _start_container(
+            image,
+            container_listeners(plaintext, sasl, mtls),
+            env=container_env(),
+            volumes=container_volumes(setup),
+        )
+    except Exception as exc:
+        pytest.fail(
+            f"could not start the secured broker from image {image} "
+            f"(waiting for {READY_LINE!r}): {exc}",
+            pytrace=False,
+        )
+    broker = container_broker(setup, container, (plaintext, sasl, mtls))
+    _BROKER_USED.append(
+        f"secured container of image {image}: PLAINTEXT {broker.plaintext_bootstrap}, "
+        f"SASL_SSL {broker.sasl_ssl_bootstrap}, SSL/mTLS {broker.mtls_bootstrap}"
+    )
+    try:
+        yield broker
+    finally:
+        container.stop()

@@ -246,7 +246,7 @@ def test_replay_of_the_workers_decisions(
     asyncio.run(create_topics(kafka_bootstrap, {out: 1}))
     since = int(time.time() * 1000) - 1000
     cases = load_cases()
-    asyncio.run(load_feed(kafka_bootstrap, settings, case_feed(cases, "2026-03-02T14:03:00Z")))
+    asyncio.run(load_feed(settings, case_feed(cases, "2026-03-02T14:03:00Z")))
     worker = WorkerProcess(settings, tmp_path / "worker.log")
     worker.start()
     try:

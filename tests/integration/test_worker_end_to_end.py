@@ -59,7 +59,7 @@ def test_every_case_decided_as_offline(
     )
     asyncio.run(ensure_topics(settings))
     now = datetime.now(UTC).isoformat()
-    asyncio.run(load_feed(kafka_bootstrap, settings, case_feed(cases, now)))
+    asyncio.run(load_feed(settings, case_feed(cases, now)))
     published = [c for c in cases if c["expected"]["decision"] != "ignore"]
 
     log_path = tmp_path / "worker.log"

@@ -1,6 +1,8 @@
 """`claims-adjudicator demo`: the whole production path on this machine, then cleaned up.
 
-Starts the local broker (deploy/kafka/local-broker) unless one is already running, creates the
+Starts the local broker (deploy/kafka/local-broker) unless one is already running or a broker
+is named (`--bootstrap`, or CLAIMS_ADJ_KAFKA_BOOTSTRAP_SERVERS with the worker's TLS/SASL
+settings: the demo then runs against that broker exactly as a worker would), creates the
 topics, starts a worker process, loads every case of samples/cases.jsonl (eligibility and PA
 records, earlier decisions as history imports, the claims as envelopes with the case's
 processing_date), prints the decision stream with the seed case first, then stops what it
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -45,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workers.broker.connection import KafkaConnection
+    from workers.broker.preflight import AccessNeeds, check_access
     from workers.harness import (
         WorkerProcess,
         case_feed,
@@ -60,22 +65,27 @@ def run(args: argparse.Namespace) -> int:
     cases.sort(key=lambda case: case["case_id"] != SEED)  # the seed's claim goes first
     started_broker = False
     bootstrap = args.bootstrap
-    if bootstrap is None:
+    configured = {"CLAIMS_ADJ_KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP_SERVERS"} & set(os.environ)
+    if bootstrap is None and not configured:
         bootstrap, started_broker = _start_broker()
     work = Path(args.work_dir)
     run_id = datetime.now(UTC).strftime("demo-%Y%m%d%H%M%S")
+    # A broker named by --bootstrap or the environment is reached with the worker's security
+    # settings (CLAIMS_ADJ_KAFKA_*), exactly as the worker would reach it.
     settings = isolated_settings(bootstrap, run_id, _free_port(), work / run_id / "state")
+    kafka = KafkaConnection.from_settings(settings)
     worker = WorkerProcess(settings, work / run_id / "worker.log")
     try:
+        asyncio.run(
+            check_access(kafka, AccessNeeds(), timeout_s=settings.kafka_connect_timeout_seconds)
+        )
         asyncio.run(ensure_topics(settings))
         feed = case_feed(cases, datetime.now(UTC).isoformat())
-        asyncio.run(load_feed(bootstrap, settings, feed))
+        asyncio.run(load_feed(settings, feed))
         worker.start()
         worker.wait_ready()
         expected = sum(1 for case in cases if case["expected"]["decision"] != "ignore")
-        records = asyncio.run(
-            read_settled(bootstrap, settings.topic_decisions, expected, timeout=120)
-        )
+        records = asyncio.run(read_settled(kafka, settings.topic_decisions, expected, timeout=120))
         _print_stream(records, cases)
         print(
             f"\n{len(records)} decisions published for {len(cases)} cases "

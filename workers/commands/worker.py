@@ -15,7 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from workers.runner import run_worker  # lazy: keeps faust out of `decide`
-    from workers.settings import Settings
+    from workers.settings import load_settings
 
     overrides = {} if args.web_port is None else {"web_port": args.web_port}
-    return run_worker(Settings(**overrides))
+    return run_worker(load_settings(**overrides))

@@ -7,11 +7,14 @@ present) runs before the first claim is read, so a mistake costs seconds, not an
 from __future__ import annotations
 
 import argparse
+import asyncio
+import dataclasses
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from workers.broker.connection import KafkaConnection
 from workers.replay.parallel import default_processes
 from workers.replay.pipeline import run_replay
 from workers.replay.progress import Progress
@@ -20,6 +23,7 @@ from workers.replay.sinks import FileSink, Sink
 from workers.replay.sources import FileSource
 from workers.replay.topic_range import RangeError, TopicRange, build_range
 from workers.replay.work import ReplayOptions
+from workers.settings import Settings
 
 
 class UsageError(ValueError):
@@ -33,7 +37,7 @@ class ReplayRequest:
     topic_range: TopicRange | None
     decisions_topic: str
     input_topic: str
-    bootstrap: str
+    kafka: KafkaConnection
     production_topics: frozenset[str]
     lookback_ms: int
     out: str
@@ -46,9 +50,9 @@ class ReplayRequest:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, version: str | None) -> ReplayRequest:
-        from workers.settings import Settings
+        from workers.settings import load_settings
 
-        settings = Settings()
+        settings = load_settings()
         topic_range = None
         if args.from_topic:
             try:
@@ -62,7 +66,7 @@ class ReplayRequest:
             topic_range=topic_range,
             decisions_topic=decisions_topic,
             input_topic=args.input_topic or settings.topic_submitted,
-            bootstrap=args.bootstrap_servers or settings.kafka_bootstrap_servers,
+            kafka=_connection(settings, args.bootstrap_servers),
             # The configured decision topic, and the one a topic replay reads, are production.
             production_topics=frozenset({settings.topic_decisions, decisions_topic}),
             lookback_ms=int(args.input_lookback * 1000),
@@ -74,6 +78,15 @@ class ReplayRequest:
             stamp=not args.no_stamp,
             quiet=args.quiet,
         )
+
+
+def _connection(settings: Settings, bootstrap_servers: str | None) -> KafkaConnection:
+    """The worker's connection settings; `--bootstrap-servers` names other brokers (same
+    security)."""
+    connection = KafkaConnection.from_settings(settings)
+    if bootstrap_servers is None:
+        return connection
+    return dataclasses.replace(connection, bootstrap_servers=bootstrap_servers)
 
 
 def preflight(request: ReplayRequest) -> None:
@@ -101,10 +114,13 @@ def preflight(request: ReplayRequest) -> None:
     if request.out_topic is not None:
         topics.append(request.out_topic)
     if topics:
+        from workers.broker.preflight import AccessNeeds, check_access
         from workers.replay.topic_source import TopicMissing, require_topics
 
+        # An unreachable broker or refused credentials: one line (OperatorError), no traceback.
+        asyncio.run(check_access(request.kafka, AccessNeeds(topics=topics), timeout_s=15.0))
         try:
-            require_topics(request.bootstrap, topics)
+            require_topics(request.kafka, topics)
         except TopicMissing as error:
             raise UsageError(str(error)) from None
 
@@ -115,7 +131,7 @@ def open_sink(request: ReplayRequest) -> Sink:
     from workers.replay.topic_sink import TopicSink
 
     return TopicSink(
-        request.bootstrap,
+        request.kafka,
         request.out_topic,
         mode="replay" if request.version is None else "what-if",
         policy_version=request.version,
@@ -159,7 +175,7 @@ def _source(request: ReplayRequest, scratch: Path) -> FileSource:
             file=sys.stderr,
         )
     stats = export_to_file(
-        request.bootstrap,
+        request.kafka,
         request.decisions_topic,
         request.input_topic,
         request.topic_range,

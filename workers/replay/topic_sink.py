@@ -16,6 +16,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from workers.broker.connection import KafkaConnection
 from workers.replay.work import BlockResult
 
 
@@ -44,11 +45,11 @@ def check_sink_topic(
 
 class TopicSink:
     def __init__(
-        self, bootstrap: str, topic: str, *, mode: str, policy_version: str | None
+        self, kafka: KafkaConnection, topic: str, *, mode: str, policy_version: str | None
     ) -> None:
         self.label = f"topic {topic}"
         self.published = 0
-        self._bootstrap = bootstrap
+        self._kafka = kafka
         self._topic = topic
         self._headers = [("replay.mode", mode.encode())]
         if policy_version is not None:
@@ -68,7 +69,7 @@ class TopicSink:
 
     async def _start(self) -> None:
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap,
+            **self._kafka.client_options(),
             enable_idempotence=True,
             acks="all",
             linger_ms=5,

@@ -25,6 +25,7 @@ from typing import IO, Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from workers.broker.connection import KafkaConnection
 from workers.replay.join import EnvelopeIndex, PublishedDecision, decode_envelope, join
 from workers.replay.topic_range import TopicRange
 
@@ -40,10 +41,10 @@ class ExportStats:
     envelopes_kept: int = 0
 
 
-def new_consumer(bootstrap: str) -> AIOKafkaConsumer:
+def new_consumer(kafka: KafkaConnection) -> AIOKafkaConsumer:
     """A group-less, non-committing, read_committed consumer (see the module docstring)."""
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
+        **kafka.client_options(),
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
@@ -110,7 +111,7 @@ async def read_range(
 
 
 async def export_range(
-    bootstrap: str,
+    kafka: KafkaConnection,
     decisions_topic: str,
     input_topic: str,
     topic_range: TopicRange,
@@ -120,7 +121,7 @@ async def export_range(
 ) -> ExportStats:
     """Write the joined history lines of the range to `spool`; the counts."""
     stats = ExportStats()
-    consumer = new_consumer(bootstrap)
+    consumer = new_consumer(kafka)
     await consumer.start()
     try:
         decision_parts = await partitions_of(consumer, decisions_topic)
@@ -213,7 +214,7 @@ def _write_joined(spools: Iterable[IO[bytes]], index: EnvelopeIndex, out: IO[byt
 
 
 def export_to_file(
-    bootstrap: str,
+    kafka: KafkaConnection,
     decisions_topic: str,
     input_topic: str,
     topic_range: TopicRange,
@@ -225,16 +226,16 @@ def export_to_file(
     with path.open("wb") as spool:
         return asyncio.run(
             export_range(
-                bootstrap, decisions_topic, input_topic, topic_range, spool, lookback_ms=lookback_ms
+                kafka, decisions_topic, input_topic, topic_range, spool, lookback_ms=lookback_ms
             )
         )
 
 
-def require_topics(bootstrap: str, topics: list[str]) -> None:
+def require_topics(kafka: KafkaConnection, topics: list[str]) -> None:
     """Raise TopicMissing before the replay starts when a topic it needs does not exist."""
 
     async def check() -> None:
-        consumer = new_consumer(bootstrap)
+        consumer = new_consumer(kafka)
         await consumer.start()
         try:
             for topic in topics:
