@@ -14,8 +14,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workers.runner import run_worker  # lazy: keeps faust out of `decide`
     from workers.settings import load_settings
 
     overrides = {} if args.web_port is None else {"web_port": args.web_port}
-    return run_worker(load_settings(**overrides))
+    settings = load_settings(**overrides)  # a bad setting is said before faust is imported
+    from workers.runner import run_worker  # lazy: keeps faust out of `decide`
+
+    return run_worker(settings)
