@@ -18,6 +18,7 @@ from mode.utils.queues import FlowControlEvent
 
 from workers.agents import adjudicate, intake
 from workers.broker.connection import KafkaConnection
+from workers.broker.watch import BrokerWatch
 from workers.metrics import Metrics
 from workers.reference import ReferenceTables
 from workers.settings import Settings
@@ -90,6 +91,7 @@ class Adjudicator:
     metrics: Metrics
     publisher: Publisher
     references: ReferenceTables
+    broker: BrokerWatch
     members: Any
     submitted: Any
     by_member: Any
@@ -149,6 +151,7 @@ def build(settings: Settings) -> Adjudicator:
         metrics=metrics,
         publisher=Publisher(app),
         references=ReferenceTables(settings),
+        broker=BrokerWatch(KafkaConnection.from_settings(settings)),
         # The member state (workers/member_state.py): raw bytes, co-partitioned with by_member.
         members=app.Table(
             "members", partitions=settings.partitions, key_type=bytes, value_type=bytes
@@ -159,18 +162,22 @@ def build(settings: Settings) -> Adjudicator:
     intake.register(adjudicator)
     adjudicate.register(adjudicator)
     app.task(adjudicator.references.run)
+    app.task(adjudicator.broker.run)
+    metrics.watch_broker(lambda: adjudicator.broker.connected)
     metrics.watch_lag(lambda: _consumer_lag(app))
     register_endpoints(app, metrics, lambda: readiness(adjudicator))
     return adjudicator
 
 
 def readiness(adjudicator: Adjudicator) -> dict[str, bool]:
-    """Ready = claim partitions assigned, tables recovered and loaded, no rebalance running."""
+    """Ready = the broker answers, claim partitions assigned, tables recovered and loaded, no
+    rebalance running. `/healthz` stays the liveness check: a lost broker is waited out."""
     app = adjudicator.app
     claim_topics = {adjudicator.settings.topic_submitted, adjudicator.settings.topic_by_member}
     assigned = any(tp.topic in claim_topics for tp in _assignment(app))
     recovery: Any = getattr(app.tables, "recovery", None)
     return {
+        "broker_connected": adjudicator.broker.connected,
         "partitions_assigned": assigned,
         "tables_recovered": recovery is not None and recovery.completed.is_set(),
         "reference_loaded": adjudicator.references.loaded.is_set(),

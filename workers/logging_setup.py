@@ -55,6 +55,7 @@ LOGGABLE_KEYS: frozenset[str] = frozenset(
         "app_id",
         "bootstrap",
         "security_protocol",
+        "cause",
         "port",
         "guarantee",
         "version",

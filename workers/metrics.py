@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -78,6 +78,15 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+
+    def watch_broker(self, connected: Callable[[], bool]) -> None:
+        """`claims_broker_connected`: 1 while the broker answers the worker's probe."""
+        gauge = Gauge(
+            "claims_broker_connected",
+            "1 while the broker answers the worker's metadata probe, else 0",
+            registry=self.registry,
+        )
+        gauge.set_function(lambda: 1.0 if connected() else 0.0)
 
     def watch_lag(self, source: LagSource) -> None:
         """Report consumer lag from `source` at scrape time."""

@@ -51,7 +51,7 @@ async def check_access(
     connection: KafkaConnection, needs: AccessNeeds, *, timeout_s: float = 30.0
 ) -> None:
     """Return when the broker accepts us for everything in `needs`; else BrokerAccessError."""
-    conn = await _connect_any(connection, timeout_s)
+    conn = await connect_any(connection, timeout_s)
     try:
         await _check_topics_and_advertised(conn, connection, needs.topics)
         if needs.group_id is not None:
@@ -62,7 +62,7 @@ async def check_access(
         conn.close()
 
 
-async def _connect_any(connection: KafkaConnection, timeout_s: float) -> AIOKafkaConnection:
+async def connect_any(connection: KafkaConnection, timeout_s: float) -> AIOKafkaConnection:
     """The first bootstrap server that accepts us; unreachable ones are retried until the
     deadline, any other failure (TLS, authentication) is final at once."""
     deadline = time.monotonic() + timeout_s

@@ -10,6 +10,7 @@ import pytest
 
 from workers.broker.connection import KafkaConnection
 from workers.broker.preflight import AccessNeeds, check_access
+from workers.broker.watch import BrokerWatch
 from workers.errors import BrokerAccessError, SettingsError
 
 
@@ -35,3 +36,10 @@ def test_unreachable_broker_is_retried_then_one_line() -> None:
 def test_bootstrap_servers_that_are_not_host_port(servers: str) -> None:
     with pytest.raises(SettingsError, match="CLAIMS_ADJ_KAFKA_BOOTSTRAP_SERVERS"):
         asyncio.run(check_access(KafkaConnection(servers), AccessNeeds(), timeout_s=1.0))
+
+
+def test_broker_watch_reports_a_broker_that_does_not_answer() -> None:
+    watch = BrokerWatch(KafkaConnection(f"127.0.0.1:{closed_port()}"), timeout_s=1.0)
+    watch.connected = True  # as if it had answered before
+    asyncio.run(watch.probe())
+    assert watch.connected is False
