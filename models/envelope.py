@@ -30,5 +30,19 @@ class ClaimEnvelope(BaseModel):
     def _exact_version(cls, value: object) -> object:
         # `1.0` and `true` compare equal to 1 in Python; only the integer 1 is version 1.
         if type(value) is not int:
-            raise ValueError(f"unknown schema_version {value!r}")
+            # The reason without the value: a dead letter's error.message never quotes input.
+            raise ValueError(f"must be the integer 1, not a JSON {_json_type(value)}")
         return value
+
+
+def _json_type(value: object) -> str:
+    """The JSON type of a decoded value, for messages that must not quote the value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"

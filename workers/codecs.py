@@ -63,7 +63,7 @@ def describe_validation(exc: ValidationError) -> str:
     first = errors[0]
     where = ".".join(str(part) for part in first["loc"]) or "envelope"
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first['msg']}{more}"
+    return f"{where}: {str(first['msg']).removeprefix('Value error, ')}{more}"
 
 
 def member_routing_key(envelope: ClaimEnvelope) -> bytes:

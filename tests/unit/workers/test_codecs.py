@@ -66,6 +66,15 @@ def test_validation_message_never_quotes_the_input() -> None:
     assert str(caught.value).startswith("event_id:")
 
 
+@pytest.mark.parametrize("version", ["1", "TSTMBR000001", 1.0, None])
+def test_schema_version_message_names_the_field_not_the_value(version: object) -> None:
+    with pytest.raises(EnvelopeError) as caught:
+        decode_envelope(orjson.dumps({**GOOD, "schema_version": version}))
+    message = str(caught.value)
+    assert message.startswith("schema_version: must be the integer 1, not a JSON")
+    assert repr(version) not in message and "TSTMBR" not in message
+
+
 @pytest.mark.parametrize(
     ("claim", "key"),
     [
