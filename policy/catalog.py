@@ -14,7 +14,7 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 DATA_PACKAGE = "policy.data"
 
@@ -236,6 +236,36 @@ class ActiveCodes(_Data):
     deleted_codes: frozenset[str]
 
 
+_RULE_ID = re.compile(r"ITDD-[A-Z]+-[0-9]{2}")
+
+
+class PlanLanguage(_Data):
+    """The plan's own words, quoted literally by the decision notice (policy/downstream/).
+
+    Kept in the versioned data beside the tables, not in the notice code, so that a version
+    that rewords a rule (1.1.0: COD-02, EI-03, DRUG-02/03/06) carries its own wording and an
+    old record's notice still quotes the text that decided it.
+    """
+
+    # Rule id -> the spec text of the rule (table cells joined by their column names).
+    rules: dict[str, str]
+    # MN rule id -> criterion name -> the §4.1 "Passes when" cell.
+    criteria: dict[str, dict[str, str]]
+    # §2.3: what each indication group means.
+    indication_groups: dict[str, str]
+    # §2.1 and §4.1: why an unlabeled use is E/I, and which agents are labeled.
+    experimental_investigational: str
+    labeled_agents: str
+
+    @field_validator("rules")
+    @classmethod
+    def _rule_ids(cls, rules: dict[str, str]) -> dict[str, str]:
+        bad = sorted(r for r, text in rules.items() if not _RULE_ID.fullmatch(r) or not text)
+        if bad:
+            raise ValueError(f"plan_language.rules: not a rule id, or no text: {bad}")
+        return rules
+
+
 class PolicyData(_Data):
     """One ITDD version's tables, exactly as its data file gives them."""
 
@@ -263,8 +293,11 @@ class PolicyData(_Data):
     # §8.4 `pend.followup`, by 277 category: plan language, so a version may change it (the
     # 45 days of DOC-01's records request are in the P3 text).
     pend_followup: dict[str, str]
+    # §5.5 step 10: the calendar days DOC-01 gives the provider to send the records.
+    documentation_request_days: int = Field(ge=1)
     denial_precedence: tuple[str, ...]
     outcomes: dict[str, Adjustment]
+    plan_language: PlanLanguage
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyData:
@@ -293,7 +326,34 @@ class PolicyData(_Data):
             self.validation.ndc_pattern,
         ):
             re.compile(pattern)
+        self._plan_language_complete()
         return self
+
+    def _plan_language_complete(self) -> None:
+        """Every rule with an outcome or criteria has its words; the criteria match §4.1's; the
+        45 days of DOC-01 are the same number in the data, the follow-up and the plan text."""
+        language = self.plan_language
+        mn = self.medical_necessity
+        criteria_sets = [*mn.group_rules.values(), *mn.agent_rules, mn.all_agents_rule]
+        needed = {key.split("/", 1)[0] for key in self.outcomes} | {c.rule for c in criteria_sets}
+        missing = sorted(r for r in needed if _RULE_ID.fullmatch(r) and r not in language.rules)
+        if missing:
+            raise ValueError(f"plan_language.rules: no text for {missing}")
+        names: dict[str, set[str]] = {}
+        for criteria_set in criteria_sets:
+            names.setdefault(criteria_set.rule, set()).update(c.name for c in criteria_set.criteria)
+        if {r: set(c) for r, c in language.criteria.items()} != names:
+            raise ValueError("plan_language.criteria must name exactly the §4.1 criteria")
+        groups = self.diagnosis_groups
+        if not {*groups.itdd_groups, groups.scope_exclusion_group} <= set(
+            language.indication_groups
+        ):
+            raise ValueError("plan_language.indication_groups: give every group's meaning")
+        days = self.documentation_request_days
+        if f"within {days} days" not in self.pend_followup["P3"] or (
+            f"within {days} calendar days" not in language.rules.get("ITDD-DOC-01", "")
+        ):
+            raise ValueError("documentation_request_days differs from the DOC-01 texts")
 
     @cached_property
     def label(self) -> str:

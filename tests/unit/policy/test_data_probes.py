@@ -560,6 +560,8 @@ def test_1_1_0_differs_from_1_0_0_only_by_the_notice() -> None:
         "allowed_places_of_service",
         "drugs",
         "safety_thresholds",
+        # the notice's own wording of the five rules it rewrites (COD-02, EI-03, DRUG-02/03/06)
+        "plan_language",
     }
     drug_changes = {"/".join(k.split("/")[:4]) for k in changed | added if "/drugs/" in k}
     assert drug_changes == {

@@ -1,0 +1,1 @@
+"""What the next systems read, rendered from a decision record and its request (pure, no I/O)."""
