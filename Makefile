@@ -57,3 +57,15 @@ clean:
 	deploy/kafka/local-broker stop || true
 	rm -rf $(VENV) deploy/kafka/.cache build policy/compiled-sources.sha256
 	find . -name '*.so' -not -path './.git/*' -not -path './.venv/*' -print -delete
+
+.PHONY: worker-image wheel-check
+
+# The worker container image (deploy/worker/build-worker-image: sdist, wheelhouse, debootstrapped
+# bases, multi-stage build; cached by a hash of its inputs). Prints the tag last.
+worker-image:
+	deploy/worker/build-worker-image
+
+# sdist and wheel built the standard way, installed in fresh venvs, the samples decided by both
+# engines (.ci/wheel-check). Needs the package index, not the dev venv.
+wheel-check:
+	bash .ci/wheel-check

@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decide": ("workers.commands.decide", "decide adjudication requests (JSON lines) offline"),
     "replay": ("workers.commands.replay", "replay historical claims: reproduce, or what-if diff"),
     "generate": ("workers.commands.generate", "generate a seeded synthetic claims corpus"),
+    "render": (
+        "workers.commands.render",
+        "decisions as X12 277, FHIR ClaimResponse/EOB or a plain-language notice",
+    ),
     "demo": ("workers.commands.demo", "local broker + worker + sample claims; print the decisions"),
 }
 

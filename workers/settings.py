@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     topic_prior_auth: str = "um.prior-authorizations.v1"
     topic_decisions: str = "claims.decisions.v1"
     topic_dlq: str = "claims.dlq.v1"
+    # Off by default: when set, every published decision is also published here as a FHIR R4
+    # Bundle (ClaimResponse + ExplanationOfBenefit, policy/downstream/), in the same transaction.
+    topic_fhir: str | None = None
     # Internal: valid envelopes re-keyed by member so a member's history lives in one partition.
     topic_by_member: str = "claims-adjudicator.claims-by-member.v1"
 

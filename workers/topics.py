@@ -40,6 +40,11 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     # A dead letter is the original message plus six headers: give it room for them.
     dead = {"max.message.bytes": str(settings.max_message_bytes + DLQ_HEADROOM)}
     compact = {"cleanup.policy": "compact"}
+    extra = (
+        []
+        if settings.topic_fhir is None
+        else [TopicSpec(settings.topic_fhir, settings.output_partitions, big)]
+    )
     return [
         TopicSpec(settings.topic_submitted, settings.partitions, big, strict=True),
         TopicSpec(settings.topic_by_member, settings.partitions, big, strict=True),
@@ -47,6 +52,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         TopicSpec(settings.topic_prior_auth, settings.reference_partitions, compact),
         TopicSpec(settings.topic_decisions, settings.output_partitions),
         TopicSpec(settings.topic_dlq, settings.output_partitions, dead),
+        *extra,
     ]
 
 

@@ -50,12 +50,47 @@ def phi_values(cases: list[dict[str, Any]]) -> set[str]:
     return values
 
 
+def assert_decided_as_offline(
+    records: list[Any], cases: list[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    """Each published record is the offline engine's for its case; the records by claim id."""
+    by_claim: dict[str, list[Any]] = {}
+    for record in records:
+        by_claim.setdefault(record.key.decode(), []).append(record)
+    for case in cases:
+        claim_id = case["claim"]["claim_id"]
+        if case["expected"]["decision"] == "ignore":
+            assert claim_id not in by_claim
+            continue
+        (record,) = by_claim[claim_id]
+        got = orjson.loads(record.value)
+        assert got["decision_id"] and got["decided_at"]
+        assert {k: v for k, v in got.items() if k not in UNSTAMPED} == offline(case), case[
+            "case_id"
+        ]
+        assert header_map(record)["decision"] == got["decision"].encode()
+    return by_claim
+
+
+def assert_fhir_mirrors(fhir: list[Any], decisions: dict[str, list[Any]]) -> None:
+    """The same decisions as FHIR, in the same transactions: one Bundle per decision, its
+    ClaimResponse and ExplanationOfBenefit rendered from the published record."""
+    assert sorted(r.key.decode() for r in fhir) == sorted(decisions)
+    for record in fhir:
+        bundle = orjson.loads(record.value)
+        kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
+        assert kinds == ["ClaimResponse", "ExplanationOfBenefit"]
+        decided = orjson.loads(decisions[record.key.decode()][0].value)
+        assert bundle["entry"][0]["resource"]["id"] == decided["input_digest"]
+
+
 def test_every_case_decided_as_offline(
     kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
 ) -> None:
     cases = load_cases()
+    name = f"e2e-{uuid.uuid4().hex[:10]}"
     settings = isolated_settings(
-        kafka_bootstrap, f"e2e-{uuid.uuid4().hex[:10]}", unused_tcp_port, tmp_path / "data"
+        kafka_bootstrap, name, unused_tcp_port, tmp_path / "data", topic_fhir=f"{name}.fhir"
     )
     asyncio.run(ensure_topics(settings))
     now = datetime.now(UTC).isoformat()
@@ -70,27 +105,16 @@ def test_every_case_decided_as_offline(
         records = asyncio.run(
             read_settled(kafka_bootstrap, settings.topic_decisions, len(published))
         )
+        assert settings.topic_fhir is not None
+        fhir = asyncio.run(read_settled(kafka_bootstrap, settings.topic_fhir, len(published)))
         metrics = worker.metrics()
     finally:
         assert worker.stop() == 0
 
-    by_claim: dict[str, list[Any]] = {}
-    for record in records:
-        by_claim.setdefault(record.key.decode(), []).append(record)
     assert len(records) == len(published), "one decision per non-ignored case, no more"
-    for case in cases:
-        claim_id = case["claim"]["claim_id"]
-        if case["expected"]["decision"] == "ignore":
-            assert claim_id not in by_claim
-            continue
-        (record,) = by_claim[claim_id]
-        got = orjson.loads(record.value)
-        assert got["decision_id"] and got["decided_at"]
-        assert {k: v for k, v in got.items() if k not in UNSTAMPED} == offline(case), case[
-            "case_id"
-        ]
-        assert header_map(record)["decision"] == got["decision"].encode()
+    by_claim = assert_decided_as_offline(records, cases)
 
+    assert_fhir_mirrors(fhir, by_claim)
     assert "claims_ignored_total 2.0" in metrics
     assert 'claims_decisions_total{decision="approve"}' in metrics
 

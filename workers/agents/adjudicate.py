@@ -16,6 +16,9 @@ from aiokafka.partitioner import murmur2
 
 from models.decision import DecisionRecord
 from models.request import parse_request
+from policy.downstream.fhir_claim_response import claim_response
+from policy.downstream.fhir_common import bundle
+from policy.downstream.fhir_eob import explanation_of_benefit
 from policy.engine import decide_or_pend, internal_error_record
 from workers.codecs import EnvelopeError, claim_key, encode_decision
 from workers.dlq import send_dead_letter
@@ -95,6 +98,14 @@ async def handle(adj: Adjudicator, message: Any) -> bool:
                 value=encode_decision(record),
                 headers=decision_headers(record, event_id, context),
             )
+            if adj.settings.topic_fhir is not None:
+                await adj.publisher.send(
+                    message.tp,
+                    adj.settings.topic_fhir,
+                    key=claim_key(claim, event_id),
+                    value=fhir_bundle(record, claim, context),
+                    headers=[("decision", record.decision.encode())],
+                )
             await _save_state(adj, message, state)
     except PartitionRevoked:
         log_revoked(message)
@@ -119,6 +130,18 @@ def decode_forwarded(value: bytes | None) -> dict[str, Any]:
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
         pass
     raise EnvelopeError("InvalidForward", "by-member", "not an envelope validated by intake")
+
+
+def fhir_bundle(
+    record: DecisionRecord, claim: dict[str, Any], context: dict[str, Any] | None
+) -> bytes:
+    """The decision as FHIR R4 (ClaimResponse + ExplanationOfBenefit in a collection Bundle),
+    rendered from the same record and request as the decision itself."""
+    decision = record.to_dict()
+    request = {"claim": claim, "context": context}
+    return orjson.dumps(
+        bundle([claim_response(decision, request), explanation_of_benefit(decision, request)])
+    )
 
 
 def decision_headers(

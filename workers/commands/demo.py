@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
 def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
     import orjson
 
+    from policy.downstream.notice import notice_text
+
     decisions = [orjson.loads(record.value) for record in records]
     decisions.sort(key=lambda d: (d["claim_id"] != cases[0]["claim"]["claim_id"], d["decided_at"]))
     case_of = {case["claim"]["claim_id"]: case["case_id"] for case in cases}
@@ -109,6 +111,10 @@ def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
         if n == 0:
             print(f"{case_of.get(decision['claim_id'], '?')} (seed):")
             print(json.dumps(decision, indent=2))
+            print()
+            # What the member and the provider read (claims-adjudicator render --to notice-text).
+            seed = cases[0]
+            print(notice_text(decision, {"claim": seed["claim"], "context": seed["context"]}))
             print()
             continue
         pend = decision.get("pend") or {}
