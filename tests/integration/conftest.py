@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.integration.kafka_util import BUILD_IMAGE, READY_LINE, KafkaBroker
+from tests.integration.kafka_util import READY_LINE, KafkaBroker
+from tests.integration.worker_image import broker_image
 
 if TYPE_CHECKING:
     from testcontainers.core.container import DockerContainer
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from tests.integration.secure_broker import SecureBroker
 
 START_TIMEOUT_S = 120
-BUILD_TIMEOUT_S = 1800.0
 OWNER_LABEL = "claims-adjudicator.test-broker.owner-pid"
 
 
@@ -62,26 +62,6 @@ def _free_ports(n: int) -> list[int]:
             s.bind(("127.0.0.1", 0))
             ports.append(int(s.getsockname()[1]))
         return ports
-
-
-def _broker_image() -> str:
-    """The image to run: ``KAFKA_TEST_IMAGE`` or the tag printed by build-broker-image."""
-    if image := os.environ.get("KAFKA_TEST_IMAGE"):
-        return image
-    try:
-        proc = subprocess.run(
-            [str(BUILD_IMAGE)], capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.fail(f"cannot build the broker image with {BUILD_IMAGE}: {exc}", pytrace=False)
-    lines = proc.stdout.strip().splitlines()
-    if proc.returncode != 0 or not lines:
-        pytest.fail(
-            f"{BUILD_IMAGE} failed (exit {proc.returncode}); set KAFKA_BOOTSTRAP_SERVERS to use "
-            f"a running broker instead.\n--- stderr (tail):\n{proc.stderr[-4000:]}",
-            pytrace=False,
-        )
-    return lines[-1]
 
 
 def _remove_stale_containers() -> None:
@@ -205,7 +185,7 @@ def kafka_broker() -> Iterator[KafkaBroker]:
         _BROKER_USED.append(f"broker at {bootstrap} (KAFKA_BOOTSTRAP_SERVERS)")
         yield KafkaBroker(bootstrap)
         return
-    image = _broker_image()
+    image = broker_image()
     try:
         container, bootstrap = _start_container(image)
     except Exception as exc:
@@ -277,7 +257,7 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
         finally:
             local.stop()
         return
-    image = _broker_image()
+    image = broker_image()
     plaintext, sasl, mtls = _free_ports(3)
     try:
         container, _ = _start_container(

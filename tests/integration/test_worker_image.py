@@ -25,9 +25,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from models.request import parse_request
-from policy.engine import decide
 from tests.cases import load_cases
+from tests.integration.test_worker_end_to_end import assert_decided_as_offline
 from tests.integration.worker_image import (
     DATA_DIR,
     SASL_MECHANISM,
@@ -41,7 +40,6 @@ from tests.integration.worker_image import (
 )
 from workers.harness import (
     case_feed,
-    header_map,
     isolated_settings,
     load_feed,
     read_settled,
@@ -53,14 +51,8 @@ from workers.topics import ensure_topics
 # The first run on a machine builds both images (debootstrap included): minutes.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
-UNSTAMPED = ("decision_id", "decided_at")
 # Names that would say a secret went into the image (ENV, ARG, LABEL, a RUN line).
 SECRET_NAMES = ("PASSWORD", "SECRET", "TOKEN", "SASL_", "API_KEY", "PRIVATE")
-
-
-def offline(case: dict[str, Any]) -> dict[str, Any]:
-    record = decide(parse_request({"claim": case["claim"], "context": case["context"]}))
-    return {k: v for k, v in record.to_dict().items() if k not in UNSTAMPED}
 
 
 def write_scram_credentials(path: Path, password: str) -> Path:
@@ -132,22 +124,8 @@ def worker_env(stack: WorkerStack, name: str, password: str) -> dict[str, str]:
 def check_decisions(cases: list[dict[str, Any]], records: list[Any]) -> dict[str, int]:
     """One decision per non-ignored case, each the offline engine's record; the outcomes."""
     published = [c for c in cases if c["expected"]["decision"] != "ignore"]
-    by_claim: dict[str, list[Any]] = {}
-    for record in records:
-        by_claim.setdefault(record.key.decode(), []).append(record)
     assert len(records) == len(published), "one decision per non-ignored case, no more"
-    for case in cases:
-        claim_id = case["claim"]["claim_id"]
-        if case["expected"]["decision"] == "ignore":
-            assert claim_id not in by_claim
-            continue
-        (record,) = by_claim[claim_id]
-        got = orjson.loads(record.value)
-        assert got["decision"] == case["expected"]["decision"], case["case_id"]
-        assert {k: v for k, v in got.items() if k not in UNSTAMPED} == offline(case), case[
-            "case_id"
-        ]
-        assert header_map(record)["decision"] == got["decision"].encode()
+    assert_decided_as_offline(records, cases)
     outcomes = Counter(orjson.loads(record.value)["decision"] for record in records)
     assert outcomes == Counter(case["expected"]["decision"] for case in published)
     return dict(sorted(outcomes.items()))
