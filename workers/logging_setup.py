@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 import traceback
+from collections.abc import Callable
 from typing import Any, Literal, TextIO
 
 import structlog
@@ -98,6 +100,35 @@ def exception_without_message(_: WrappedLogger, __: str, event_dict: EventDict) 
     return event_dict
 
 
+class RepeatFilter(logging.Filter):
+    """A library's warning or error said again and again (aiokafka's "Unable connect to node"
+    every few hundred milliseconds while a broker is down) is written once per interval, the
+    next one carrying how many were held back. Our own lines (structlog event dicts) and
+    anything below WARNING pass untouched: those are per-event facts, not storms."""
+
+    def __init__(self, interval_s: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self._interval_s = interval_s
+        self._clock = clock
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or not isinstance(record.msg, str):
+            return True
+        key = (record.name, record.levelno, record.msg)
+        now = self._clock()
+        last = self._seen.get(key)
+        if last is not None and now - last[0] < self._interval_s:
+            self._seen[key] = (last[0], last[1] + 1)
+            return False
+        held = 0 if last is None else last[1]
+        self._seen[key] = (now, 0)
+        if held:
+            # The template, not the formatted text: `%` in the count cannot break formatting.
+            record.msg = f"{record.msg} [{held} more like it in the last {self._interval_s:.0f} s]"
+        return True
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -133,6 +164,7 @@ def configure_logging(
     )
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatFilter())
     root = logging.getLogger()
     root.handlers.clear()
     root.addHandler(handler)

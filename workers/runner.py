@@ -9,6 +9,7 @@ import faust
 from workers.app import build
 from workers.broker.connection import KafkaConnection
 from workers.broker.preflight import AccessNeeds, check_access
+from workers.data_dir import require_writable
 from workers.logging_setup import configure_logging, get_logger
 from workers.settings import Settings
 from workers.topics import ensure_topics, topic_specs
@@ -33,6 +34,7 @@ def run_worker(settings: Settings) -> int:
     """
     configure_logging(settings.log_format, settings.log_level)
     log = get_logger("workers.runner")
+    require_writable(settings.data_dir)
     connection = KafkaConnection.from_settings(settings)
     # One loop for the set-up and for faust: the worker runs on the loop it is given.
     loop = asyncio.new_event_loop()
@@ -60,6 +62,9 @@ def run_worker(settings: Settings) -> int:
         redirect_stdouts=False,
         quiet=True,
     )
+    # faust's start-up spinner writes terminal control bytes (cursor show) to stdout even when
+    # it is no terminal: a log collector would read a line that is not JSON.
+    worker.spinner = None
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:

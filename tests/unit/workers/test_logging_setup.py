@@ -5,8 +5,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+from pathlib import Path
+from typing import Any
 
-from workers.logging_setup import configure_logging, get_logger
+import pytest
+
+from workers.data_dir import require_writable
+from workers.errors import SettingsError
+from workers.logging_setup import RepeatFilter, configure_logging, get_logger
 
 
 def _lines(stream: io.StringIO) -> list[dict[str, object]]:
@@ -50,3 +56,37 @@ def test_stdlib_loggers_go_through_the_same_pipeline() -> None:
     logging.getLogger("faust.test").warning("rebalancing %s", "now")
     (line,) = _lines(stream)
     assert line == {**line, "event": "rebalancing now", "logger": "faust.test", "level": "warning"}
+
+
+def test_a_library_warning_storm_is_said_once_per_interval_with_a_count() -> None:
+    now = [0.0]
+    limiter = RepeatFilter(interval_s=60, clock=lambda: now[0])
+
+    def record(level: int = logging.ERROR, msg: object = "Unable connect to node %s") -> Any:
+        return logging.LogRecord("aiokafka", level, __file__, 1, msg, ("1",), None)
+
+    passed = []
+    for second in range(0, 150):  # one a second, for 150 s
+        now[0] = float(second)
+        item = record()
+        if limiter.filter(item):
+            passed.append(item.getMessage())
+    assert passed == [
+        "Unable connect to node 1",
+        "Unable connect to node 1 [59 more like it in the last 60 s]",
+        "Unable connect to node 1 [59 more like it in the last 60 s]",
+    ]
+    # Info lines and our own structlog event dicts are never held back.
+    assert all(limiter.filter(record(logging.INFO)) for _ in range(3))
+    assert all(limiter.filter(record(msg={"event": "x"})) for _ in range(3))
+
+
+def test_a_data_dir_that_is_a_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(SettingsError) as raised:
+        require_writable(blocker / "state")
+    where = blocker / "state"
+    assert str(raised.value) == (
+        f"invalid setting CLAIMS_ADJ_DATA_DIR: cannot write to {where} (Not a directory)"
+    )
