@@ -32,9 +32,13 @@ def _digest(paths: list[str]) -> str:
                 digest.update(item.relative_to(path).as_posix().encode() + b"\0")
                 digest.update(hashlib.sha256(item.read_bytes()).digest())
         elif path.name.endswith(".tar.gz"):
-            # an sdist: its files, not its tar headers (mtimes differ from build to build)
+            # an sdist: its files, not its tar headers (mtimes differ from build to build), nor
+            # its egg-info (SOURCES.txt lists what an earlier `pip install -e .` left in the
+            # tree, so the same commit would hash two ways)
             with tarfile.open(path) as archive:
                 for member in sorted(archive.getmembers(), key=lambda m: m.name):
+                    if ".egg-info/" in member.name:
+                        continue
                     extracted = archive.extractfile(member) if member.isfile() else None
                     if extracted is None:
                         continue
