@@ -10,7 +10,8 @@
 
 Figures are printed with the ratio to the baseline measured here, so runs on noisy machines
 stay comparable. Not a test. `python bench/worker_throughput.py [--bootstrap HOST:PORT]`
-(without --bootstrap the local broker is started and stopped).
+(without --bootstrap the local broker is started and stopped; with it, every client of the run,
+the worker and the plain loop alike, uses the CLAIMS_ADJ_KAFKA_* security settings).
 """
 
 from __future__ import annotations
@@ -66,17 +67,16 @@ def fresh_settings(bootstrap: str, work: Path, label: str, **overrides: Any) -> 
     )
 
 
-async def load_references(
-    bootstrap: str, settings: Settings, cases: list[Any], claims: list[Any]
-) -> None:
+async def load_references(settings: Settings, cases: list[Any], claims: list[Any]) -> None:
     await ensure_topics(settings)
     feed = case_feed(cases, datetime.now(UTC).isoformat())
+    kafka = KafkaConnection.from_settings(settings)
     await produce(
-        bootstrap,
+        kafka,
         settings.topic_eligibility,
         [claim.eligibility for claim in claims if claim.eligibility is not None],
     )
-    await produce(bootstrap, settings.topic_prior_auth, feed.prior_auths)
+    await produce(kafka, settings.topic_prior_auth, feed.prior_auths)
 
 
 def engine_alone(cases: list[Any], claims: list[Any]) -> float:
@@ -104,9 +104,7 @@ def reference_tables(cases: list[Any], claims: list[Any]) -> ReferenceTables:
     return refs
 
 
-async def baseline(
-    bootstrap: str, settings: Settings, cases: list[Any], claims: list[Any], expected: int
-) -> float:
+async def baseline(settings: Settings, cases: list[Any], claims: list[Any], expected: int) -> float:
     """Plain aiokafka: the same per-claim work, no faust, no transactions, one hop."""
     total = len(claims)
     refs = reference_tables(cases, claims)
@@ -114,13 +112,15 @@ async def baseline(
     await ensure_topics(settings, [TopicSpec(out, settings.output_partitions)])
     consumer = AIOKafkaConsumer(
         settings.topic_submitted,
-        **KafkaConnection.of(bootstrap).client_options(),
+        **KafkaConnection.from_settings(settings).client_options(),
         group_id=f"{settings.app_id}-raw",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
         max_poll_records=2000,
     )
-    producer = AIOKafkaProducer(**KafkaConnection.of(bootstrap).client_options(), linger_ms=5)
+    producer = AIOKafkaProducer(
+        **KafkaConnection.from_settings(settings).client_options(), linger_ms=5
+    )
     await consumer.start()
     await producer.start()
     states: dict[bytes, MemberState] = {}
@@ -156,7 +156,7 @@ async def baseline(
 
 
 async def count_decisions(
-    bootstrap: str,
+    kafka: KafkaConnection,
     topic: str,
     expected: int,
     timeout: float,
@@ -165,7 +165,7 @@ async def count_decisions(
     """Read decisions (read_committed) until `expected` arrived; the wall time of the last."""
     consumer = AIOKafkaConsumer(
         topic,
-        **KafkaConnection.of(bootstrap).client_options(),
+        **kafka.client_options(),
         group_id=None,
         isolation_level="read_committed",
         auto_offset_reset="earliest",
@@ -191,22 +191,28 @@ async def count_decisions(
         await consumer.stop()
 
 
-def worker_backlog(bootstrap: str, settings: Settings, work: Path, expected: int) -> float:
+def worker_backlog(settings: Settings, work: Path, expected: int) -> float:
     worker = WorkerProcess(settings, work / f"{settings.app_id}.log")
     worker.start()
     try:
         worker.wait_ready()
         started = time.time()
-        last = asyncio.run(count_decisions(bootstrap, settings.topic_decisions, expected, 600))
+        last = asyncio.run(
+            count_decisions(
+                KafkaConnection.from_settings(settings), settings.topic_decisions, expected, 600
+            )
+        )
         return expected / (last - started)
     finally:
         worker.stop()
 
 
 async def steady_feed(
-    bootstrap: str, settings: Settings, claims: list[Any], rate: float, sent: dict[bytes, float]
+    settings: Settings, claims: list[Any], rate: float, sent: dict[bytes, float]
 ) -> None:
-    producer = AIOKafkaProducer(**KafkaConnection.of(bootstrap).client_options(), linger_ms=2)
+    producer = AIOKafkaProducer(
+        **KafkaConnection.from_settings(settings).client_options(), linger_ms=2
+    )
     await producer.start()
     try:
         start = time.monotonic()
@@ -224,7 +230,7 @@ async def steady_feed(
 
 
 def latency_at(
-    bootstrap: str, settings: Settings, work: Path, claims: list[Any], rate: float
+    settings: Settings, work: Path, claims: list[Any], rate: float
 ) -> tuple[float, float, float, str]:
     worker = WorkerProcess(settings, work / f"{settings.app_id}.log")
     worker.start()
@@ -236,9 +242,15 @@ def latency_at(
 
         async def run() -> None:
             reading = asyncio.create_task(
-                count_decisions(bootstrap, settings.topic_decisions, expected, 600, arrivals)
+                count_decisions(
+                    KafkaConnection.from_settings(settings),
+                    settings.topic_decisions,
+                    expected,
+                    600,
+                    arrivals,
+                )
             )
-            await steady_feed(bootstrap, settings, claims, rate, sent)
+            await steady_feed(settings, claims, rate, sent)
             await reading
 
         asyncio.run(run())
@@ -286,14 +298,18 @@ def main() -> None:
         if args.commit_interval is not None:
             overrides["commit_interval_seconds"] = args.commit_interval
         settings = fresh_settings(bootstrap, work, "backlog", **overrides)
-        asyncio.run(load_references(bootstrap, settings, cases, claims))
+        asyncio.run(load_references(settings, cases, claims))
         asyncio.run(
-            produce(bootstrap, settings.topic_submitted, [claim.record() for claim in claims])
+            produce(
+                KafkaConnection.from_settings(settings),
+                settings.topic_submitted,
+                [claim.record() for claim in claims],
+            )
         )
-        raw = asyncio.run(baseline(bootstrap, settings, cases, claims, expected))
+        raw = asyncio.run(baseline(settings, cases, claims, expected))
         print(f"baseline aiokafka loop (1 hop, at-least-once): {raw:10,.0f} claims/s")
 
-        worker = worker_backlog(bootstrap, settings, work, expected)
+        worker = worker_backlog(settings, work, expected)
         print(
             f"worker, exactly_once, end to end:          {worker:10,.0f} claims/s "
             f"({worker / raw:.2f} x baseline)"
@@ -303,8 +319,8 @@ def main() -> None:
         feed = claim_stream(
             cases, int(args.rate * args.seconds), prefix="STEADY", distinct_members=True
         )
-        asyncio.run(load_references(bootstrap, steady, cases, feed))
-        achieved, p50, p99, _ = latency_at(bootstrap, steady, work, feed, args.rate)
+        asyncio.run(load_references(steady, cases, feed))
+        achieved, p50, p99, _ = latency_at(steady, work, feed, args.rate)
         print(
             f"steady {achieved:,.0f} claims/s: latency send -> decision readable "
             f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms"
