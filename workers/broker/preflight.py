@@ -161,7 +161,7 @@ def _closed(where: str, connection: KafkaConnection, cause: BaseException | None
             f"the broker at {where} closed the connection; does its listener expect TLS or SASL? "
             f"check {PROTOCOL} (now {connection.security_protocol})"
         )
-    if connection.ssl_context is not None and connection.sasl_mechanism is None:
+    if connection.sasl_mechanism is None:
         return (
             f"the broker at {where} closed the connection after the TLS handshake; it may require "
             f"a client certificate ({CLIENT_CERT}) or SASL ({PROTOCOL})"
