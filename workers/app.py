@@ -23,8 +23,16 @@ from workers.metrics import Metrics
 from workers.reference import ReferenceTables
 from workers.settings import Settings
 from workers.topics import DLQ_HEADROOM
-from workers.transactions import GuardedConsumer, GuardedTransport, Publisher
+from workers.transactions import (
+    GuardedConsumer,
+    GuardedTransport,
+    PromptTableManager,
+    Publisher,
+)
 from workers.web import register_endpoints
+
+# The consumer's heartbeat interval (at most a third of the session timeout).
+HEARTBEAT_SECONDS = 1.0
 
 
 class SteadyFlowControl(FlowControlEvent):
@@ -110,7 +118,9 @@ def create_app(settings: Settings) -> AdjudicatorApp:
         broker_commit_interval=settings.commit_interval_seconds,
         consumer_auto_offset_reset="earliest",
         broker_session_timeout=settings.session_timeout_seconds,
-        broker_heartbeat_interval=min(3.0, settings.session_timeout_seconds / 3),
+        # A rebalance reaches a member with its next heartbeat: every worker stalls until the
+        # last one rejoined, so the interval is part of every join and leave (issue 13).
+        broker_heartbeat_interval=min(HEARTBEAT_SECONDS, settings.session_timeout_seconds / 3),
         broker_rebalance_timeout=max(30.0, settings.session_timeout_seconds),
         key_serializer="raw",
         value_serializer="raw",
@@ -123,6 +133,9 @@ def create_app(settings: Settings) -> AdjudicatorApp:
         # No standbys: a partition that moves here is replayed from its changelog's start, the
         # precondition for dropping the state of partitions that move away (adjudicate.py).
         table_standby_replicas=0,
+        # Recovery ends when each changelog is read to its last stable offset, not ≈ 10 s later
+        # (workers/transactions.py, PromptRecovery).
+        TableManager=PromptTableManager,
         producer_max_request_size=settings.max_message_bytes + DLQ_HEADROOM,
         # faust's default (no linger) makes every decision its own produce request.
         producer_linger=settings.producer_linger_seconds,
@@ -164,7 +177,9 @@ def build(settings: Settings) -> Adjudicator:
     app.task(adjudicator.references.run)
     app.task(adjudicator.broker.run)
     metrics.watch_broker(lambda: adjudicator.broker.connected)
-    metrics.watch_lag(lambda: _consumer_lag(app))
+    claim_topics = {settings.topic_submitted, settings.topic_by_member}
+    metrics.watch_lag(lambda: consumer_lag(app, claim_topics))
+    metrics.watch_recovery(lambda: recovery_remaining(app))
     register_endpoints(app, metrics, lambda: readiness(adjudicator))
     return adjudicator
 
@@ -192,13 +207,30 @@ def _assignment(app: faust.App) -> set[Any]:
         return set()
 
 
-def _consumer_lag(app: faust.App) -> Iterator[tuple[str, int, int]]:
-    consumer = app.consumer
-    read_offsets = getattr(consumer, "_read_offset", {})
+def consumer_lag(app: faust.App, topics: set[str]) -> Iterator[tuple[str, int, int]]:
+    """Per assigned partition of the claim topics: the end offset a read_committed consumer
+    sees (the last stable offset, from the latest fetch) minus the group's committed offset,
+    moved over what the ledger knows holds no record (the commit marker after the last record
+    of a transaction), so a caught-up partition reports 0. Changelogs are not input: their
+    replay shows in `claims_table_recovery_remaining_messages`."""
+    consumer: Any = app.consumer
+    ledger = getattr(consumer, "ledger", None)
     for tp in sorted(_assignment(app)):
-        highwater = consumer.highwater(tp)
-        if highwater is None:
+        if tp.topic not in topics or ledger is None:
             continue
-        position = read_offsets.get(tp)
-        next_offset = 0 if position is None else position + 1
-        yield tp.topic, tp.partition, max(0, highwater - next_offset)
+        end = consumer.highwater(tp)
+        committed = ledger.settled(tp)
+        if end is None or committed is None:
+            continue
+        yield tp.topic, tp.partition, max(0, end - committed)
+
+
+def recovery_remaining(app: faust.App) -> Iterator[tuple[str, int, int]]:
+    """Per active changelog partition, the records table recovery has still to read (0 once
+    recovered; nothing before the first recovery)."""
+    recovery: Any = getattr(app.tables, "recovery", None)
+    if recovery is None:
+        return
+    remaining = recovery.active_remaining() if recovery.in_recovery else {}
+    for tp in sorted(recovery.active_tps):
+        yield tp.topic, tp.partition, max(0, int(remaining.get(tp, 0)))

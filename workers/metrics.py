@@ -1,7 +1,7 @@
 """Prometheus metrics of the worker, in a registry of its own (served at /metrics).
 
-Consumer lag is computed when scraped (from the consumer's high-water marks and read offsets),
-so the hot path pays nothing for it.
+Consumer lag is computed when scraped (from the last stable offsets of the latest fetches and
+the offset ledger, workers/app.py `consumer_lag`), so the hot path pays nothing for it.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ LagSource = Callable[[], Iterable[tuple[str, int, int]]]
 
 
 class _LagCollector(Collector):
-    def __init__(self, source: LagSource) -> None:
+    """A per-(topic, partition) gauge read from `source` at scrape time."""
+
+    def __init__(self, source: LagSource, name: str, documentation: str) -> None:
         self._source = source
+        self._name = name
+        self._documentation = documentation
 
     def collect(self) -> Iterator[Metric]:
-        gauge = GaugeMetricFamily(
-            "claims_consumer_lag_messages",
-            "Messages not yet read, per assigned partition (high-water mark - position)",
-            labels=["topic", "partition"],
-        )
+        gauge = GaugeMetricFamily(self._name, self._documentation, labels=["topic", "partition"])
         for topic, partition, lag in self._source():
             gauge.add_metric([topic, str(partition)], lag)
         yield gauge
@@ -89,8 +89,27 @@ class Metrics:
         gauge.set_function(lambda: 1.0 if connected() else 0.0)
 
     def watch_lag(self, source: LagSource) -> None:
-        """Report consumer lag from `source` at scrape time."""
-        self.registry.register(_LagCollector(source))
+        """`claims_consumer_lag_messages`: per assigned partition of the claim topics, the end
+        offset (last stable offset) minus the group's committed offset; 0 when caught up."""
+        self.registry.register(
+            _LagCollector(
+                source,
+                "claims_consumer_lag_messages",
+                "Claim-topic messages not yet committed by the group, per assigned partition "
+                "(last stable offset - committed offset; 0 when caught up)",
+            )
+        )
+
+    def watch_recovery(self, source: LagSource) -> None:
+        """`claims_table_recovery_remaining_messages`: per changelog partition being recovered,
+        the offsets left to read (0 once recovered)."""
+        self.registry.register(
+            _LagCollector(
+                source,
+                "claims_table_recovery_remaining_messages",
+                "Changelog offsets table recovery has still to read, per active partition",
+            )
+        )
 
     def exposition(self) -> bytes:
         """The registry in Prometheus text format."""

@@ -75,6 +75,22 @@ class OffsetLedger:
         with self._lock:
             return self._head.get(tp)
 
+    def settled(self, tp: TP) -> int | None:
+        """The committed offset moved over the ranges known to hold no record (a transaction's
+        commit marker after the last record): where the lag of a caught-up partition is 0."""
+        with self._lock:
+            at = self._head.get(tp)
+            if at is None:
+                return None
+            empty = self._empty.get(tp, {})
+            while True:
+                end = empty.get(at)
+                if end is None:
+                    end = _covering(empty, at)
+                if end is None or end <= at:
+                    return at
+                at = end
+
     def partitions(self) -> list[TP]:
         """Partitions with finished records not committed yet."""
         with self._lock:
@@ -127,3 +143,51 @@ def _covering(empty: dict[int, int], at: int) -> int | None:
     """End of an empty range that contains `at` without starting there (a seek into a range)."""
     ends = [end for start, end in empty.items() if start < at < end]
     return max(ends) if ends else None
+
+
+class ReadProgress:
+    """Per changelog partition, since its last seek: the fetch position and the last record
+    the fetcher returned. Table recovery may end at the last stable offset once the position
+    reached it and the last record returned was applied (workers/transactions.py,
+    `PromptRecovery`): everything between holds no record a read_committed consumer sees
+    (the commit marker a transaction ends with, aborted records).
+
+    Facts are kept only from a seek on: a position or record from before it says nothing about
+    what the table holds. Written from the consumer thread, read from the event loop.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._position: dict[TP, int] = {}
+        self._last: dict[TP, int | None] = {}
+
+    def seeked(self, tp: TP, offset: int) -> None:
+        with self._lock:
+            self._position[tp] = offset
+            self._last[tp] = None
+
+    def fetched(self, tp: TP, offsets: Sequence[int], position: int) -> None:
+        """A fetch returned records at `offsets` and left the position at `position`."""
+        with self._lock:
+            if tp not in self._position:
+                return  # not seeked since assigned: nothing known
+            if offsets:
+                last = self._last.get(tp)
+                self._last[tp] = max(offsets) if last is None else max(last, *offsets)
+            self._position[tp] = position
+
+    def caught_up(self, tp: TP, end: int, applied: int | None) -> bool:
+        """Every record below `end` was returned, and the last one is applied (its offset is at
+        or below `applied`, the last offset the table took)."""
+        with self._lock:
+            position = self._position.get(tp)
+            if position is None or position < end:
+                return False
+            last = self._last.get(tp)
+            return last is None or (applied is not None and applied >= last)
+
+    def forget(self, tps: Iterable[Any]) -> None:
+        with self._lock:
+            for tp in tps:
+                self._position.pop(tp, None)
+                self._last.pop(tp, None)

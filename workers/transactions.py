@@ -34,6 +34,9 @@ at-least-once):
    empty; a re-delivered record already finished is skipped; a record missing behind finished
    ones for `REREAD_AFTER_SECONDS` is read again. `AdjudicatorApp`'s flow control resumes
    without clearing queues when the flow is already running, which removes the drop itself.
+6. Table recovery under exactly_once waited ≈ 10 s at every restart and rebalance for a record
+   at the last stable offset, which is a commit marker (issue 13). `PromptRecovery` ends it
+   once the fetcher reached that offset and the last record it returned is applied.
 """
 
 from __future__ import annotations
@@ -43,11 +46,14 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from faust.tables.manager import TableManager
+from faust.tables.recovery import Recovery
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, AppT
+from mode import Service
 
 from workers.logging_setup import get_logger
-from workers.offsets import OffsetLedger
+from workers.offsets import OffsetLedger, ReadProgress
 
 log = get_logger(__name__)
 
@@ -56,6 +62,8 @@ Headers = Sequence[tuple[str, bytes]]
 
 # A record missing behind finished ones this long was dropped, not delayed: read it again.
 REREAD_AFTER_SECONDS = 2.0
+# How often table recovery checks whether every changelog was read to its end.
+RECOVERY_POLL_SECONDS = 0.1
 
 
 class StableOffsetConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -98,6 +106,9 @@ class StableOffsetConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
                 if state.has_valid_position:
                     got = records.get(tp) or ()
                     guarded.ledger.fetched(tp, start, [r.offset for r in got], state.position)
+            for tp, state in _changelog_states(consumer, active_partitions or (), guarded.tracks):
+                got = records.get(tp) or ()
+                guarded.progress.fetched(tp, [r.offset for r in got], state.position)
             return records
 
     async def _locked(self, method: Any, *args: Any) -> Any:
@@ -110,8 +121,23 @@ class StableOffsetConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return result
 
     async def _seek_wait(self, consumer: Any, partitions: Mapping[TP, int]) -> None:
+        guarded: GuardedConsumer = self.consumer  # type: ignore[assignment]
         async with self._lock():
             await super()._seek_wait(consumer, partitions)
+            for tp, offset in partitions.items():
+                if not guarded.tracks(tp):
+                    guarded.progress.seeked(tp, offset)
+
+    def seek(self, partition: TP, offset: int) -> None:
+        # Not used for changelogs by faust; should it be, the read progress is unknown again.
+        guarded: GuardedConsumer = self.consumer  # type: ignore[assignment]
+        guarded.progress.forget([partition])
+        super().seek(partition, offset)
+
+    async def seek_to_beginning(self, *partitions: Any) -> None:
+        guarded: GuardedConsumer = self.consumer  # type: ignore[assignment]
+        guarded.progress.forget(partitions)
+        await super().seek_to_beginning(*partitions)
 
 
 def _positions(consumer: Any, partitions: Any, tracks: Any) -> Iterator[tuple[Any, Any]]:
@@ -126,14 +152,30 @@ def _positions(consumer: Any, partitions: Any, tracks: Any) -> Iterator[tuple[An
             yield tp, (state, state.position)
 
 
+def _changelog_states(consumer: Any, partitions: Any, tracks: Any) -> Iterator[tuple[Any, Any]]:
+    """(tp, partition state) of the non-agent (changelog) partitions with a position."""
+    subscription = consumer._subscription.subscription
+    assignment = subscription.assignment if subscription is not None else None
+    if assignment is None:
+        return
+    for tp in partitions:
+        if tracks(tp):
+            continue
+        state = assignment.state_value(tp)
+        if state is not None and state.has_valid_position:
+            yield tp, state
+
+
 class GuardedConsumer(faust_aiokafka.Consumer):
     """faust's consumer with commits taken under the effects guard and committed offsets taken
     from the ledger of finished records (see the module docstring, items 2 and 5)."""
 
     ledger: OffsetLedger
+    progress: ReadProgress
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.ledger = OffsetLedger()
+        self.progress = ReadProgress()
         self._stalled: dict[Any, tuple[int, float]] = {}
         self._reread: dict[Any, int] = {}
         super().__init__(*args, **kwargs)
@@ -225,6 +267,7 @@ class GuardedConsumer(faust_aiokafka.Consumer):
     async def on_partitions_revoked(self, revoked: Any) -> None:
         await super().on_partitions_revoked(revoked)
         self.ledger.forget(revoked)
+        self.progress.forget(revoked)
         for tp in revoked:
             self._stalled.pop(tp, None)
 
@@ -299,3 +342,65 @@ def log_revoked(message: Any) -> None:
         partition=message.partition,
         offset=message.offset,
     )
+
+
+class PromptRecovery(Recovery):
+    """faust's table recovery, ending as soon as each changelog is read to its end.
+
+    Under exactly_once every changelog partition ends with a transaction's commit marker, so the
+    last stable offset (faust's highwater + 1) is never a record: faust's `_slurp_changelogs`
+    waits for a record at the highwater that never comes, and only after two empty 5 s polls of
+    its queue (`detect_aborted_tx`) accepts a fetch position past it. Every restart and every
+    rebalance (retained partitions too) stopped the agents for ≈ 10 s.
+
+    Here a task on the event loop checks every `RECOVERY_POLL_SECONDS`, per active changelog
+    partition still behind: the fetcher reached the last stable offset since the recovery's seek
+    (`ReadProgress`, fed by `StableOffsetConsumerThread`) and the last record it returned is
+    applied. Then nothing below the end is left to apply: the partition's offset is set to the
+    highwater, as faust's own `detect_aborted_tx` does, and once no partition needs recovery the
+    buffers are flushed and `signal_recovery_end` pulsed (set then cleared, as faust's loop
+    does), which wakes `_restart_recovery`'s wait. `_set_recovery_ended` is left to faust's
+    `on_recovery_completed`: a pulse nobody waited for is repeated at the next poll, not lost.
+    A record dropped between fetcher and queue keeps the condition false: faust's own 10 s path
+    then ends the recovery, as before.
+    """
+
+    @Service.task
+    async def _end_at_stable_offset(self) -> None:
+        while not self.should_stop:
+            await self.sleep(RECOVERY_POLL_SECONDS)
+            if self.in_recovery:
+                self.catch_up()
+
+    def catch_up(self) -> bool:
+        """One check; True when the end of recovery was signalled."""
+        progress: ReadProgress = self.app.consumer.progress  # type: ignore[attr-defined]
+        highwaters, offsets = self.active_highwaters, self.active_offsets
+        for tp in list(self.active_tps):
+            highwater, applied = highwaters.get(tp), offsets.get(tp)
+            if highwater is None or applied is None or applied >= highwater:
+                continue
+            if progress.caught_up(tp, highwater + 1, applied):
+                log.info(
+                    "changelog read to its last stable offset",
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    offset=highwater + 1,
+                )
+                offsets[tp] = highwater
+        if self.need_recovery():
+            return False
+        self.flush_buffers()
+        self.signal_recovery_end.set()
+        self.signal_recovery_end.clear()
+        return True
+
+
+class PromptTableManager(TableManager):
+    """faust's table manager with `PromptRecovery`."""
+
+    @property
+    def recovery(self) -> Recovery:
+        if self._recovery is None:
+            self._recovery = PromptRecovery(self.app, self, beacon=self.beacon, loop=self.loop)
+        return self._recovery
