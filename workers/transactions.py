@@ -140,10 +140,15 @@ class StableOffsetConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         await super().seek_to_beginning(*partitions)
 
 
+def _assignment(consumer: Any) -> Any:
+    """aiokafka's current assignment (partition states), or None between assignments."""
+    subscription = consumer._subscription.subscription
+    return subscription.assignment if subscription is not None else None
+
+
 def _positions(consumer: Any, partitions: Any, tracks: Any) -> Iterator[tuple[Any, Any]]:
     """(tp, (partition state, position)) of agent partitions with a position (aiokafka's)."""
-    subscription = consumer._subscription.subscription
-    assignment = subscription.assignment if subscription is not None else None
+    assignment = _assignment(consumer)
     if assignment is None:
         return
     for tp in partitions:
@@ -154,8 +159,7 @@ def _positions(consumer: Any, partitions: Any, tracks: Any) -> Iterator[tuple[An
 
 def _changelog_states(consumer: Any, partitions: Any, tracks: Any) -> Iterator[tuple[Any, Any]]:
     """(tp, partition state) of the non-agent (changelog) partitions with a position."""
-    subscription = consumer._subscription.subscription
-    assignment = subscription.assignment if subscription is not None else None
+    assignment = _assignment(consumer)
     if assignment is None:
         return
     for tp in partitions:
