@@ -11,6 +11,7 @@ Secrets are read from their files here, once, at start: a missing or unreadable 
 
 from __future__ import annotations
 
+import functools
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,13 @@ class KafkaConnection:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KafkaConnection:
+        """The connection of `settings`, built once per process for equal settings: the app,
+        the topic admin, the reference tables and the broker probe all ask for it at start,
+        and the secret files are read and the TLS context built only the first time."""
+        return _connection_of(settings)
+
+    @classmethod
+    def _build(cls, settings: Settings) -> KafkaConnection:
         protocol = settings.kafka_security_protocol
         uses_sasl = protocol in ("SASL_PLAINTEXT", "SASL_SSL")
         return cls(
@@ -102,6 +110,11 @@ class KafkaConnection:
         if self.ssl_context is not None:
             return SSLCredentials(self.ssl_context)
         return None
+
+
+@functools.lru_cache(maxsize=16)
+def _connection_of(settings: Settings) -> KafkaConnection:
+    return KafkaConnection._build(settings)  # a failure raises and is not cached
 
 
 def sasl_password(settings: Settings) -> SecretStr:
