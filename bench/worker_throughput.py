@@ -31,10 +31,11 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from models.envelope import claim_key, decode_envelope
 from models.request import parse_request
 from policy.engine import decide_or_pend
+from policy.member_history import MemberState, build_context
 from workers.broker.connection import KafkaConnection
-from workers.codecs import claim_key, decode_envelope, encode_decision
 from workers.harness import (
     WorkerProcess,
     case_feed,
@@ -42,10 +43,8 @@ from workers.harness import (
     isolated_settings,
     produce,
 )
-from workers.member_state import MemberState
 from workers.reference import ReferenceTables
 from workers.settings import Settings
-from workers.snapshot import build_context
 from workers.stamp import stamp
 from workers.topics import TopicSpec, ensure_topics
 
@@ -86,9 +85,9 @@ def engine_alone(cases: list[Any], claims: list[Any]) -> float:
     for value in values:
         envelope = decode_envelope(value)
         context = build_context(envelope.claim, envelope.processing_date, refs, MemberState())
-        encode_decision(
-            stamp(decide_or_pend(parse_request({"claim": envelope.claim, "context": context})))
-        )
+        stamp(
+            decide_or_pend(parse_request({"claim": envelope.claim, "context": context}))
+        ).to_json()
     return len(values) / (time.perf_counter() - started)
 
 
@@ -143,7 +142,7 @@ async def baseline(settings: Settings, cases: list[Any], claims: list[Any], expe
                     if decision.decision != "ignore":
                         await producer.send(
                             out,
-                            encode_decision(decision),
+                            decision.to_json(),
                             key=claim_key(envelope.claim, envelope.event_id),
                         )
             await producer.flush()

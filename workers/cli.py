@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return int(importlib.import_module(args._module).run(args))
+        return int(importlib.import_module(args._module).run(args))  # noqa: SLF001 - argparse dest
     except OperatorError as error:
         print(f"claims-adjudicator {args.command}: error: {error}", file=sys.stderr)
         return error.exit_code

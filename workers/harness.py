@@ -178,7 +178,7 @@ async def read_topic(
             if partitions:
                 break
             await asyncio.sleep(0.2)
-            await consumer._client.force_metadata_update()
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh
             partitions = consumer.partitions_for_topic(topic)
         consumer.assign([TopicPartition(topic, p) for p in sorted(partitions or [])])
         await consumer.seek_to_beginning()

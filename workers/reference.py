@@ -128,7 +128,7 @@ async def _all_partitions(
     """Every partition of `topics` (the worker created them before starting)."""
     while True:
         # Without a group, the consumer's metadata covers only what it was asked about.
-        cluster = await consumer._client.fetch_all_metadata()
+        cluster = await consumer._client.fetch_all_metadata()  # noqa: SLF001 - no public call
         known = {topic: cluster.partitions_for_topic(topic) for topic in topics}
         if all(known.values()):
             return [

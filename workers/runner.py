@@ -6,23 +6,24 @@ import asyncio
 
 import faust
 
-from workers.app import build
 from workers.broker.connection import KafkaConnection
 from workers.broker.preflight import AccessNeeds, check_access
 from workers.data_dir import require_writable
 from workers.logging_setup import configure_logging, get_logger
 from workers.settings import Settings
+from workers.stream.app import build
+from workers.stream.eos.contract import check_versions, transactional_id
 from workers.topics import ensure_topics, topic_specs
 
 
 def access_needs(settings: Settings) -> AccessNeeds:
     """The worker's topics, its consumer group, and (exactly-once) one of its transactional
-    ids: faust names them `<app_id>-<group>-<partition>` (workers/transactions.py)."""
+    ids (workers/stream/eos/contract.py)."""
     exactly_once = settings.processing_guarantee == "exactly_once"
     return AccessNeeds(
         topics=[spec.name for spec in topic_specs(settings)],
         group_id=settings.app_id,
-        transactional_id=f"{settings.app_id}-0-0" if exactly_once else None,
+        transactional_id=transactional_id(settings.app_id, 0) if exactly_once else None,
     )
 
 
@@ -34,6 +35,7 @@ def run_worker(settings: Settings) -> int:
     """
     configure_logging(settings.log_format, settings.log_level)
     log = get_logger("workers.runner")
+    check_versions()
     require_writable(settings.data_dir)
     connection = KafkaConnection.from_settings(settings)
     # One loop for the set-up and for faust: the worker runs on the loop it is given.
@@ -45,7 +47,7 @@ def run_worker(settings: Settings) -> int:
         )
     )
     loop.run_until_complete(ensure_topics(settings))
-    adjudicator = build(settings)
+    worker_services = build(settings)
     log.info(
         "worker starting",
         app_id=settings.app_id,
@@ -55,7 +57,7 @@ def run_worker(settings: Settings) -> int:
         port=settings.web_port,
     )
     worker = faust.Worker(
-        adjudicator.app,
+        worker_services.app,
         loop=loop,
         loglevel=settings.log_level,
         override_logging=False,  # keep the structlog set-up (and its PHI filter)

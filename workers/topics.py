@@ -16,6 +16,7 @@ from workers.broker.connection import KafkaConnection
 from workers.errors import BrokerAccessError, OperatorError
 from workers.logging_setup import get_logger
 from workers.settings import Settings
+from workers.stream.eos.contract import changelog_topic
 
 log = get_logger(__name__)
 
@@ -35,7 +36,8 @@ class TopicSpec:
 
 
 def topic_specs(settings: Settings) -> list[TopicSpec]:
-    """Every topic of the contract plus the internal by-member topic."""
+    """Every topic of the contract plus the internal by-member topic and the member state's
+    changelog (partition k of the state belongs with partition k of the claims)."""
     big = {"max.message.bytes": str(settings.max_message_bytes)}
     # A dead letter is the original message plus six headers: give it room for them.
     dead = {"max.message.bytes": str(settings.max_message_bytes + DLQ_HEADROOM)}
@@ -48,6 +50,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     return [
         TopicSpec(settings.topic_submitted, settings.partitions, big, strict=True),
         TopicSpec(settings.topic_by_member, settings.partitions, big, strict=True),
+        TopicSpec(changelog_topic(settings.app_id), settings.partitions, compact, strict=True),
         TopicSpec(settings.topic_eligibility, settings.reference_partitions, compact),
         TopicSpec(settings.topic_prior_auth, settings.reference_partitions, compact),
         TopicSpec(settings.topic_decisions, settings.output_partitions),

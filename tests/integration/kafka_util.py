@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import for_code
+from aiokafka.partitioner import murmur2
 
 if TYPE_CHECKING:
     from testcontainers.core.container import DockerContainer
@@ -206,3 +207,8 @@ def wait_for_ready_line(
             tail = "\n".join(logs.splitlines()[-40:])
             raise TimeoutError(f"broker not ready ({READY_LINE!r}) after {timeout_s}s:\n{tail}")
         time.sleep(0.2)
+
+
+def key_partition(key: bytes, partitions: int) -> int:
+    """The partition the default (murmur2) partitioner gives `key`, as producers do."""
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions

@@ -30,9 +30,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from tests.cases import load_cases
-from tests.integration.kafka_util import KafkaBroker
+from tests.integration.kafka_util import KafkaBroker, key_partition
 from tests.integration.test_worker_crash import assert_exactly_one_each, feed_references
-from workers.agents.adjudicate import key_partition
 from workers.harness import StreamClaim, WorkerProcess, claim_stream, isolated_settings
 from workers.settings import Settings
 
@@ -119,7 +118,7 @@ async def tail(bootstrap: str, topic: str, flow: Flow, stop: asyncio.Event) -> N
             partitions = consumer.partitions_for_topic(topic)
             if not partitions:
                 await asyncio.sleep(0.2)
-                await consumer._client.force_metadata_update()
+                await consumer._client.force_metadata_update()  # noqa: SLF001 - no public refresh
         consumer.assign([TopicPartition(topic, p) for p in sorted(partitions)])
         await consumer.seek_to_beginning()
         while not stop.is_set():

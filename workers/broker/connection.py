@@ -114,7 +114,7 @@ class KafkaConnection:
 
 @functools.lru_cache(maxsize=16)
 def _connection_of(settings: Settings) -> KafkaConnection:
-    return KafkaConnection._build(settings)  # a failure raises and is not cached
+    return KafkaConnection._build(settings)  # noqa: SLF001 - its own module; a failure is not cached
 
 
 def sasl_password(settings: Settings) -> SecretStr:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from policy.member_history import MemberState, build_context, eligibility_snapshot
 from tests.cases import load_cases
 from workers.harness import case_feed
-from workers.member_state import MemberState
 from workers.reference import ReferenceTables
 from workers.settings import Settings
-from workers.snapshot import build_context, eligibility_snapshot
 
 CASES = load_cases()
 
@@ -59,4 +58,4 @@ async def test_eligibility_wait_wakes_on_arrival_and_gives_up_after_timeout() ->
     )
     assert await refs.wait_for_eligibility("M1", timeout=2.0)
     assert not await refs.wait_for_eligibility("M2", timeout=0.05)
-    assert not refs._waiters
+    assert not refs._waiters  # noqa: SLF001 - no waiter is left behind

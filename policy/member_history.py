@@ -1,7 +1,8 @@
-"""A member's own decided history: the state behind FREQ-01, DUP-01 and event de-duplication.
+"""A member's own decided history, and the enrichment snapshot (§E.2) built from it.
 
-One value per member (key of the by-member topic), updated in the same Kafka transaction as the
-decision it records, so the next claim of the member always sees it:
+The state behind FREQ-01, DUP-01 and event de-duplication, one value per member (key of the
+worker's by-member topic), updated in the same Kafka transaction as the decision it records, so
+the next claim of the member always sees it:
 
 - `history`: one item per drug line (JW excluded) of the member's decided ITDD claims, in the
   §E.2 shape, replaced as a whole when the same claim is decided again (a pend, then the
@@ -10,23 +11,37 @@ decision it records, so the next claim of the member always sees it:
 - `events`: the last event ids decided for the member, so a redelivered or re-sent event is
   not decided twice (an event always lands on its member's partition).
 
-Pure functions over plain data; the agent does the I/O.
+Which drug lines count as history and what a snapshot holds are policy knowledge, so they live
+here; pure functions over plain data, the stream worker does the I/O.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
 from models.decision import DecisionRecord
+from models.envelope import member_id_of
 from models.values import iso_date
 from policy.catalog import load_policy, normalise_version
 
 # Enough to recognise any realistic redelivery or re-send; a member has few claims.
 MAX_EVENT_IDS = 1000
 DUP_RULE = "ITDD-DUP-01"
+ELIGIBILITY_FIELDS = ("coverage_start", "coverage_end", "plan_exclusions")
+
+
+class References(Protocol):
+    """Reference data a snapshot reads: eligibility by member id, prior auths by number."""
+
+    @property
+    def eligibility(self) -> Mapping[str, dict[str, Any]]: ...
+
+    @property
+    def prior_auths(self) -> Mapping[str, dict[str, Any]]: ...
 
 
 @dataclass
@@ -111,7 +126,8 @@ def history_items(claim: dict[str, Any], record: DecisionRecord) -> list[dict[st
             continue
         code = line.get("procedure_code")
         hcpcs = agents.get(code) if isinstance(code, str) else None
-        decision = outcome.get(line.get("line_number"))  # type: ignore[arg-type]
+        number = line.get("line_number")
+        decision = outcome.get(number) if isinstance(number, int) else None
         service_date = line.get("service_date")
         if hcpcs is None or decision not in ("approve", "deny", "pend"):
             continue
@@ -127,3 +143,35 @@ def history_items(claim: dict[str, Any], record: DecisionRecord) -> list[dict[st
             }
         )
     return items
+
+
+def eligibility_snapshot(record: dict[str, Any] | None) -> dict[str, Any]:
+    """§E.2 eligibility: a record on the topic means found (unless it says `found: false`)."""
+    if record is None:
+        return {"found": False}
+    snapshot: dict[str, Any] = {"found": record.get("found", True)}
+    for name in ELIGIBILITY_FIELDS:
+        if name in record:
+            snapshot[name] = record[name]
+    return snapshot
+
+
+def build_context(
+    claim: dict[str, Any], processing_date: str, refs: References, state: MemberState
+) -> dict[str, Any]:
+    """The snapshot handed to the engine with the claim."""
+    member_id = member_id_of(claim)
+    documentation = claim.get("documentation")
+    pa_number = documentation.get("prior_auth_number") if isinstance(documentation, dict) else None
+    # §5.6: only the PA the claim names is looked up; the engine checks it is the member's.
+    pa = refs.prior_auths.get(pa_number) if isinstance(pa_number, str) else None
+    history, adjudicated = state.snapshot_for(claim.get("claim_id"))
+    return {
+        "processing_date": processing_date,
+        "eligibility": eligibility_snapshot(
+            refs.eligibility.get(member_id) if member_id is not None else None
+        ),
+        "prior_authorizations": [pa] if pa is not None else [],
+        "claims_history": history,
+        "adjudicated_claim_ids": adjudicated,
+    }

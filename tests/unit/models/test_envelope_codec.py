@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import orjson
 import pytest
 
-from workers.codecs import EnvelopeError, decode_envelope, member_routing_key
-from workers.dlq import dlq_headers
+from models.envelope import EnvelopeError, decode_envelope, decode_forwarded, member_routing_key
 
 GOOD = {
     "event_id": "evt-1",
@@ -90,24 +87,6 @@ def test_routing_key_falls_back_when_member_id_is_unusable(
     assert member_routing_key(envelope) == key
 
 
-def test_dlq_headers_are_exactly_the_contract_headers() -> None:
-    error = EnvelopeError("JSONDecodeError", "decode", "x" * 2000)
-    message = SimpleNamespace(topic="claims.submitted.v1", partition=2, offset=41)
-    headers = dlq_headers(error, message.topic, message.partition, message.offset)
-    assert [name for name, _ in headers] == [
-        "error.class",
-        "error.message",
-        "error.stage",
-        "source.topic",
-        "source.partition",
-        "source.offset",
-    ]
-    values = dict(headers)
-    assert values["source.partition"] == b"2"
-    assert values["source.offset"] == b"41"
-    assert len(values["error.message"]) == 500
-
-
 @pytest.mark.parametrize(
     "value",
     [
@@ -119,9 +98,7 @@ def test_dlq_headers_are_exactly_the_contract_headers() -> None:
     ],
 )
 def test_by_member_topic_rejects_what_intake_did_not_forward(value: bytes | None) -> None:
-    from workers.agents.adjudicate import decode_forwarded
-
     with pytest.raises(EnvelopeError) as caught:
         decode_forwarded(value)
     assert caught.value.stage == "by-member"
-    assert decode_forwarded(orjson.dumps(GOOD))["event_id"] == "evt-1"
+    assert decode_forwarded(orjson.dumps(GOOD)).event_id == "evt-1"

@@ -6,8 +6,8 @@ from typing import Any
 
 from models.request import parse_request
 from policy.engine import decide
+from policy.member_history import MAX_EVENT_IDS, MemberState
 from tests.cases import load_cases
-from workers.member_state import MAX_EVENT_IDS, MemberState
 
 CASES = {case["case_id"]: case for case in load_cases()}
 

@@ -1,0 +1,323 @@
+"""The exactly-once pipeline with fake Kafka clients: what goes into which transaction, which
+offset is committed, and what happens to a batch around a rebalance or a failed commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaTimeoutError, ProducerFenced
+
+from policy.member_history import MemberState
+from workers.stream.eos.changelog import State
+from workers.stream.eos.pipeline import Pipeline, PipelineConfig
+from workers.stream.step import Destination, Outcome, Output
+
+IN = "claims"
+CHANGELOG = "app-members-changelog"
+
+
+@dataclass
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None = b"m:1"
+    value: bytes | None = b"v"
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+class Broker:
+    """What the fakes share: the committed offsets, the changelog, the transactions' fate."""
+
+    def __init__(self) -> None:
+        self.committed: dict[TopicPartition, int] = {}
+        self.changelog: dict[int, list[tuple[bytes, bytes]]] = {}
+        self.transactions: list[tuple[str, str, list[Any]]] = []  # (id, fate, writes)
+        self.fail_commit: BaseException | None = None
+        self.producers: list[FakeProducer] = []
+        self.consumers: list[FakeConsumer] = []
+
+
+class FakeProducer:
+    def __init__(self, broker: Broker, **options: Any) -> None:
+        self.broker = broker
+        self.id = options.get("transactional_id", "idempotent")
+        self.writes: list[Any] = []
+        self.stopped = False
+        broker.producers.append(self)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    async def begin_transaction(self) -> None:
+        self.writes = []
+
+    async def send(self, topic: str, **kwargs: Any) -> Any:
+        self.writes.append((topic, kwargs["key"], kwargs["value"]))
+        done: Any = __import__("asyncio").get_running_loop().create_future()
+        done.set_result(None)
+        return done
+
+    async def send_offsets_to_transaction(self, offsets: dict[Any, int], group: str) -> None:
+        self.writes.append(("offsets", dict(offsets)))
+
+    async def commit_transaction(self) -> None:
+        if self.broker.fail_commit is not None:
+            error, self.broker.fail_commit = self.broker.fail_commit, None
+            raise error
+        self.broker.transactions.append((self.id, "committed", self.writes))
+        for write in self.writes:
+            if write[0] == "offsets":
+                self.broker.committed.update(write[1])
+            elif write[0] == CHANGELOG:
+                partition = int(self.id.rsplit("-", 1)[1])
+                self.broker.changelog.setdefault(partition, []).append((write[1], write[2]))
+        self.writes = []
+
+    async def abort_transaction(self) -> None:
+        self.broker.transactions.append((self.id, "aborted", self.writes))
+        self.writes = []
+
+
+class FakeConsumer:
+    """A group consumer (or, with group_id None, the changelog reader)."""
+
+    def __init__(self, broker: Broker, **options: Any) -> None:
+        self.broker = broker
+        self.group = options.get("group_id")
+        self.positions: dict[TopicPartition, int] = {}
+        self.paused: set[TopicPartition] = set()
+        self.assigned: set[TopicPartition] = set()
+        self.batches: list[dict[TopicPartition, list[Record]]] = []
+        self.listener: Any = None
+        broker.consumers.append(self)
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    def subscribe(self, topics: list[str], listener: Any) -> None:
+        self.listener = listener
+
+    def assign(self, tps: Iterable[TopicPartition]) -> None:
+        self.assigned = set(tps)
+
+    def assignment(self) -> set[TopicPartition]:
+        return self.assigned
+
+    async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return {tp: len(self.broker.changelog.get(tp.partition, [])) for tp in tps}
+
+    async def seek_to_beginning(self, *tps: TopicPartition) -> None:
+        for tp in tps:
+            self.positions[tp] = 0
+
+    async def position(self, tp: TopicPartition) -> int:
+        return self.positions[tp]
+
+    async def getmany(self, *tps: TopicPartition, **_: Any) -> dict[TopicPartition, list[Any]]:
+        if self.group is None:  # the changelog: everything at once
+            batch = {}
+            for tp in tps:
+                entries = self.broker.changelog.get(tp.partition, [])
+                batch[tp] = [
+                    Record(tp.topic, tp.partition, i, k, v) for i, (k, v) in enumerate(entries)
+                ]
+                self.positions[tp] = len(entries)
+            return batch
+        batch = self.batches.pop(0) if self.batches else {}
+        for tp, records in batch.items():
+            self.positions[tp] = records[-1].offset + 1
+        return batch
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.positions[tp] = offset
+
+    def pause(self, *tps: TopicPartition) -> None:
+        self.paused.update(tps)
+
+    def resume(self, *tps: TopicPartition) -> None:
+        self.paused.difference_update(tps)
+
+    async def committed(self, tp: TopicPartition) -> int | None:
+        return self.broker.committed.get(tp)
+
+    async def beginning_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
+        return dict.fromkeys(tps, 0)
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.broker.committed.update(offsets)
+
+    def last_stable_offset(self, tp: TopicPartition) -> int | None:
+        return self.positions.get(tp)
+
+
+async def forward(record: Any, state: State) -> Outcome:
+    """A hop that forwards every record and counts it in the member's state."""
+    member = state.get(record.key) or MemberState()
+    member.mark_seen(f"{record.topic}/{record.offset}")
+    return Outcome(outputs=[Output(Destination.DECISION, record.key, record.value)], state=member)
+
+
+def pipeline(broker: Broker, *, exactly_once: bool = True, interval: float = 0.0) -> Pipeline:
+    config = PipelineConfig(
+        group_id="app",
+        inputs={IN: forward},
+        destinations={Destination.DECISION: "decisions"},
+        changelog=CHANGELOG,
+        exactly_once=exactly_once,
+        commit_interval=interval,  # 0: every step commits
+        client_options={},
+        consumer_options={},
+        producer_options={},
+        consumer=lambda **options: FakeConsumer(broker, **options),
+        producer=lambda **options: FakeProducer(broker, **options),
+    )
+    return Pipeline(config, lambda record, outcome: None)
+
+
+def tp(partition: int) -> TopicPartition:
+    return TopicPartition(IN, partition)
+
+
+def records(partition: int, *offsets: int) -> list[Record]:
+    return [Record(IN, partition, offset) for offset in offsets]
+
+
+async def started(broker: Broker, *partitions: int, **options: Any) -> Pipeline:
+    pipe = pipeline(broker, **options)
+    await pipe.connect()
+    await pipe.on_partitions_assigned({tp(k) for k in partitions})
+    return pipe
+
+
+def group(pipe: Pipeline) -> FakeConsumer:
+    consumer: Any = pipe.consumer
+    return consumer
+
+
+async def test_an_events_outputs_state_and_offset_commit_in_one_transaction() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0)
+    group(pipe).batches.append({tp(0): records(0, 0, 1, 2)})
+    await pipe.step()
+    [(tid, fate, writes)] = broker.transactions
+    assert (tid, fate) == ("app-0-0", "committed")
+    topics = [write[0] for write in writes]
+    assert topics == ["decisions", CHANGELOG] * 3 + ["offsets"]
+    assert writes[-1] == ("offsets", {tp(0): 3})
+    assert broker.committed == {tp(0): 3}
+
+
+async def test_a_batch_fetched_before_a_rebalance_is_read_again_not_processed() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0)
+    consumer = group(pipe)
+
+    async def rebalance_during_fetch(*_: Any, **__: Any) -> dict[TopicPartition, list[Any]]:
+        consumer.positions[tp(0)] = 3  # the fetch returned offsets 0..2
+        await pipe.on_partitions_revoked({tp(0)})
+        await pipe.on_partitions_assigned({tp(0)})
+        return {tp(0): records(0, 0, 1, 2)}
+
+    consumer.getmany = rebalance_during_fetch  # type: ignore[method-assign]
+    await pipe.step()
+    assert broker.transactions == []
+    assert consumer.positions[tp(0)] == 0  # sought back to the last processed record
+
+
+async def test_revoke_commits_kept_partitions_resume_new_ones_restore_lost_ones_go() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0, 1, interval=60.0)  # the loop itself commits nothing
+    consumer = group(pipe)
+    consumer.batches.append({tp(0): records(0, 0, 1), tp(1): records(1, 0)})
+    await pipe.step()
+    assert broker.transactions == []
+    await pipe.on_partitions_revoked({tp(0), tp(1)})
+    assert broker.committed == {tp(0): 2, tp(1): 1}  # everything processed, before anything moves
+    broker.committed[tp(2)] = 7  # partition 2 was another worker's
+    await pipe.on_partitions_assigned({tp(0), tp(2)})
+    assert sorted(pipe.tasks) == [0, 2]
+    assert consumer.positions[tp(0)] == 2 and consumer.positions[tp(2)] == 7
+    assert not consumer.paused & {tp(0), tp(2)}
+    stopped = {producer.id for producer in broker.producers if producer.stopped}
+    assert stopped == {"app-0-1"}
+
+
+async def test_state_of_a_partition_is_restored_from_its_changelog() -> None:
+    broker = Broker()
+    first = await started(broker, 0)
+    group(first).batches.append({tp(0): records(0, 0, 1)})
+    await first.step()
+    second = await started(broker, 0)  # another worker takes partition 0 over
+    [member] = second.tasks[0].state.values()
+    assert member.events == ["claims/0", "claims/1"]
+    assert group(second).positions[tp(0)] == 2
+
+
+async def test_a_failed_commit_aborts_and_rebuilds_the_partition_from_the_committed_state() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0)
+    consumer = group(pipe)
+    consumer.batches.append({tp(0): records(0, 0)})
+    await pipe.step()
+    broker.fail_commit = KafkaTimeoutError()
+    consumer.batches.append({tp(0): records(0, 1, 2)})
+    await pipe.step()
+    assert [fate for _, fate, _ in broker.transactions] == ["committed", "aborted"]
+    assert consumer.positions[tp(0)] == 1  # read again from the committed offset
+    [member] = pipe.tasks[0].state.values()
+    assert member.events == ["claims/0"]  # the aborted events are not in the state
+
+
+async def test_a_fenced_producer_gives_the_partition_up() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0)
+    consumer = group(pipe)
+    broker.fail_commit = ProducerFenced()
+    consumer.batches.append({tp(0): records(0, 0)})
+    await pipe.step()
+    assert pipe.tasks == {}
+    assert tp(0) in consumer.paused
+    assert broker.committed == {}
+
+
+async def test_at_least_once_commits_offsets_after_the_outputs() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0, exactly_once=False)
+    group(pipe).batches.append({tp(0): records(0, 0, 1)})
+    await pipe.step()
+    assert broker.transactions == []
+    assert broker.committed == {tp(0): 2}
+    [shared] = broker.producers
+    assert [write[0] for write in shared.writes] == ["decisions", CHANGELOG] * 2
+
+
+async def test_lag_is_zero_when_the_commit_reached_the_end() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0)
+    group(pipe).batches.append({tp(0): records(0, 0, 1)})
+    await pipe.step()
+    assert list(pipe.lag()) == [(IN, 0, 0)]
+
+
+@pytest.mark.parametrize("exactly_once", [True, False])
+async def test_a_re_delivered_record_below_the_position_is_skipped(exactly_once: bool) -> None:
+    broker = Broker()
+    pipe = await started(broker, 0, exactly_once=exactly_once)
+    consumer = group(pipe)
+    consumer.batches.append({tp(0): records(0, 0, 1)})
+    await pipe.step()
+    consumer.batches.append({tp(0): records(0, 1, 2)})
+    await pipe.step()
+    [member] = pipe.tasks[0].state.values()
+    assert member.events == ["claims/0", "claims/1", "claims/2"]

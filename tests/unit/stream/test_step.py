@@ -1,0 +1,193 @@
+"""The pure step of each hop: every path of one event, with plain values and no broker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from models.envelope import EnvelopeError, decode_forwarded
+from policy.member_history import MemberState
+from tests.cases import load_cases
+from workers.stream import step
+from workers.stream.step import Destination
+
+CASES = {case["case_id"]: case for case in load_cases()}
+SEED = CASES["ITDD-TC-001"]
+NOW = datetime(2026, 3, 2, 14, 3, tzinfo=UTC)
+
+
+@dataclass
+class Record:
+    value: bytes | None
+    key: bytes | None = b"m:TSTMBR000001"
+    topic: str = "claims.submitted.v1"
+    partition: int = 2
+    offset: int = 41
+    headers: list[tuple[str, bytes]] = field(default_factory=list)
+
+
+@dataclass
+class References:
+    eligibility: dict[str, dict[str, Any]] = field(default_factory=dict)
+    prior_auths: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def envelope(case: dict[str, Any], event_id: str = "evt-1") -> bytes:
+    return orjson.dumps(
+        {
+            "event_id": event_id,
+            "event_type": "claim.submitted",
+            "schema_version": 1,
+            "occurred_at": "2026-03-02T14:03:00Z",
+            "processing_date": case["context"]["processing_date"],
+            "claim": case["claim"],
+        }
+    )
+
+
+def references_of(case: dict[str, Any]) -> References:
+    """The case's eligibility and PAs as the reference tables would hold them."""
+    context = case["context"]
+    member_id = case["claim"]["member"]["member_id"]
+    refs = References()
+    if context["eligibility"].get("found"):
+        refs.eligibility[member_id] = context["eligibility"]
+    for pa in context.get("prior_authorizations", ()):
+        refs.prior_auths[pa["pa_number"]] = pa
+    return refs
+
+
+def adjudicate(case: dict[str, Any], state: MemberState, **kwargs: Any) -> step.Outcome:
+    forwarded = decode_forwarded(envelope(case, kwargs.pop("event_id", "evt-1")))
+    options = {"now": NOW, "publish_fhir": False, **kwargs}
+    return step.adjudicate(forwarded, state, references_of(case), **options)
+
+
+def test_intake_forwards_the_original_bytes_keyed_by_member() -> None:
+    value = envelope(SEED)
+    outcome = step.intake(Record(value, key=b"CLM-ITDD-0001"))
+    assert [(o.destination, o.key, o.value) for o in outcome.outputs] == [
+        (Destination.FORWARD, b"m:" + SEED["claim"]["member"]["member_id"].encode(), value)
+    ]
+    assert outcome.dead_letter is None and outcome.state is None
+
+
+def test_intake_dead_letters_with_exactly_the_contract_headers() -> None:
+    outcome = step.intake(Record(b"{not json", key=b"k"))
+    [dead] = outcome.outputs
+    assert (dead.destination, dead.key, dead.value) == (Destination.DEAD_LETTER, b"k", b"{not json")
+    assert [name for name, _ in dead.headers] == [
+        "error.class",
+        "error.message",
+        "error.stage",
+        "source.topic",
+        "source.partition",
+        "source.offset",
+    ]
+    values = dict(dead.headers)
+    assert (values["error.class"], values["error.stage"]) == (b"JSONDecodeError", b"decode")
+    assert (values["source.partition"], values["source.offset"]) == (b"2", b"41")
+
+
+def test_dead_letter_message_is_cut_at_500_characters() -> None:
+    error = EnvelopeError("JSONDecodeError", "decode", "x" * 2000)
+    values = dict(step.dlq_headers(error, "claims.submitted.v1", 2, 41))
+    assert len(values["error.message"]) == 500
+
+
+def test_the_seed_is_decided_with_its_snapshot_and_recorded_in_the_state() -> None:
+    state = MemberState()
+    outcome = adjudicate(SEED, state)
+    assert outcome.record is not None
+    assert (outcome.record.decision, outcome.record.claim_status_category) == (
+        SEED["expected"]["decision"],
+        SEED["expected"]["claim_status_category"],
+    )
+    [decision] = outcome.outputs
+    assert decision.destination is Destination.DECISION
+    assert decision.key == SEED["claim"]["claim_id"].encode()
+    headers = dict(decision.headers)
+    assert headers["decision"] == outcome.record.decision.encode()
+    assert headers["input.event_id"] == b"evt-1"
+    assert orjson.loads(headers["enrichment.snapshot"])["processing_date"] == "2026-03-02"
+    assert orjson.loads(decision.value or b"")["decided_at"] == "2026-03-02T14:03:00.000Z"
+    assert outcome.state is state and state.seen("evt-1")
+
+
+def test_a_redelivered_event_is_a_duplicate_with_no_output() -> None:
+    state = MemberState()
+    adjudicate(SEED, state)
+    again = adjudicate(SEED, state)
+    assert again.duplicate and again.outputs == [] and again.state is None
+
+
+def test_an_out_of_scope_claim_publishes_and_records_nothing() -> None:
+    ignored = next(case for case in CASES.values() if case["expected"]["decision"] == "ignore")
+    state = MemberState()
+    outcome = adjudicate(ignored, state)
+    assert outcome.record is not None and outcome.record.decision == "ignore"
+    assert outcome.outputs == [] and outcome.state is None and state.events == []
+
+
+def test_fhir_bundle_is_published_beside_the_decision_when_asked() -> None:
+    outcome = adjudicate(SEED, MemberState(), publish_fhir=True)
+    destinations = [output.destination for output in outcome.outputs]
+    assert destinations == [Destination.DECISION, Destination.FHIR]
+    bundle = orjson.loads(outcome.outputs[1].value or b"")
+    assert [entry["resource"]["resourceType"] for entry in bundle["entry"]] == [
+        "ClaimResponse",
+        "ExplanationOfBenefit",
+    ]
+
+
+def test_enrichment_failure_is_a_p2_internal_error_pend(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object) -> None:
+        raise LookupError("reference table unavailable")
+
+    monkeypatch.setattr(step, "build_context", broken)
+    outcome = adjudicate(SEED, MemberState())
+    record = outcome.record
+    assert record is not None and outcome.internal_error_stage == "enrichment"
+    assert (record.decision, record.claim_status_category) == ("pend", "P2")
+    assert record.pend is not None and record.pend.reasons == ["internal_error"]
+    assert record.error is not None and record.error.error_class == "LookupError"
+    # An internal error is published (a claim is never lost) but adds no history.
+    assert [output.destination for output in outcome.outputs] == [Destination.DECISION]
+    assert outcome.state is not None and outcome.state.history == []
+
+
+def test_without_eligibility_the_member_is_not_found() -> None:
+    forwarded = decode_forwarded(envelope(SEED))
+    outcome = step.adjudicate(forwarded, MemberState(), References(), now=NOW, publish_fhir=False)
+    assert outcome.record is not None and outcome.record.rule_ids == ["ITDD-ELIG-01"]
+
+
+def test_a_history_import_merges_into_the_member_state() -> None:
+    item = {
+        "claim_id": "OLD-1",
+        "service_date": "2026-01-05",
+        "procedure_code": "62327",
+        "agent": "baclofen",
+        "decision": "approve",
+    }
+    value = orjson.dumps({"claims_history": [item], "adjudicated_claim_ids": ["OLD-1"]})
+    record = Record(value, headers=[("kind", b"history-import")])
+    assert step.is_history_import(record)
+    outcome = step.import_history(record, MemberState())
+    assert outcome.imported and outcome.outputs == []
+    assert outcome.state is not None
+    assert (outcome.state.history, outcome.state.adjudicated) == ([item], ["OLD-1"])
+
+
+def test_eligibility_wait_counts_from_occurred_at_and_only_for_unknown_members() -> None:
+    forwarded = decode_forwarded(envelope(SEED))
+    member_id = SEED["claim"]["member"]["member_id"]
+    assert step.eligibility_deadline(forwarded, References(), 2.0) == (
+        member_id,
+        NOW.timestamp() + 2.0,
+    )
+    assert step.eligibility_deadline(forwarded, references_of(SEED), 2.0) is None

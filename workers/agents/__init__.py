@@ -1,1 +1,0 @@
-"""faust agents. Each module registers one agent; bodies stay thin (decode → … → send)."""

@@ -1,0 +1,441 @@
+"""Consume, process, produce, commit: the worker's exactly-once (or at-least-once) loop.
+
+One consumer group reads the co-partitioned input topics (claims, by-member). The range
+assignor gives partition k of every input topic to one worker: the *task* k
+(`PartitionTask`), which owns the member state of partition k and, under exactly-once, the
+transactional producer `<app_id>-0-k`. For each fetched batch, every record of task k is handed
+to the hop of its topic; the outputs of the event, the change of its member state (memory and
+changelog k) and, at commit, the input offsets of task k go into task k's transaction. A
+transaction commits every `commit_interval_seconds`, between batches, so it always holds whole
+events; read_committed consumers (hop 2 of the worker, and everyone downstream) see all of an
+event's outputs or none.
+
+Why each piece:
+- Fencing: the worker given partition k starts producer k before it reads anything of k, which
+  aborts (or lets complete) the previous owner's transaction; only then are the changelog and
+  the committed offsets of k read, so both include everything the previous owner committed.
+- Rebalance (eager, every partition revoked): the loop finishes its batch (one lock), every open
+  transaction commits, and the partitions kept are sought to the offsets just committed (the
+  broker's answer to an offset fetch may lag a transactional commit by a marker); new ones are
+  paused until fenced, restored and sought, so no record of theirs is read from a stale offset.
+- The committed offset is the consumer's position once a batch is processed: it lies past the
+  commit marker that ends the last transaction read, so a caught-up partition has lag 0.
+- A batch fetched before a rebalance and handed over after it is dropped (the partitions were
+  sought again); a record below the task's position is a re-delivery and skipped.
+- A failed transaction (an error of the broker, a timeout) aborts, and task k is rebuilt from
+  the changelog and the committed offsets; a fenced producer means another worker has k now:
+  the task is dropped and the group's next assignment decides.
+- At-least-once: one idempotent producer; a task's offsets are committed once every output
+  sent before them is acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.errors import KafkaError, ProducerFenced
+from mode import Service
+
+from policy.member_history import MemberState
+from workers.logging_setup import get_logger
+from workers.stream.eos.changelog import ChangelogReader, State
+from workers.stream.eos.contract import transactional_id
+from workers.stream.step import Destination, Outcome
+
+log = get_logger(__name__)
+
+# The hop of one input topic: a record and the task's member state in, the outcome out.
+Hop = Callable[[ConsumerRecord[bytes, bytes], State], Awaitable[Outcome]]
+Observer = Callable[[ConsumerRecord[Any, Any], Outcome], None]
+
+# Records handed over per poll; a transaction holds at most a commit interval of them anyway.
+MAX_RECORDS = 2000
+# How long stop waits for the batch in hand (an eligibility wait is at most its grace period).
+STOP_GRACE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """What the pipeline reads, writes and how; `consumer`/`producer` make the clients (aiokafka's
+    classes; the unit tests pass fakes)."""
+
+    group_id: str
+    inputs: dict[str, Hop]  # input topic -> its hop
+    destinations: dict[Destination, str]
+    changelog: str
+    exactly_once: bool
+    commit_interval: float
+    client_options: dict[str, Any]
+    consumer_options: dict[str, Any]
+    producer_options: dict[str, Any]
+    consumer: Callable[..., AIOKafkaConsumer] = AIOKafkaConsumer
+    producer: Callable[..., AIOKafkaProducer] = AIOKafkaProducer
+
+
+@dataclass
+class PartitionTask:
+    """Partition k of every input topic, its member state and its producer."""
+
+    partition: int
+    producer: AIOKafkaProducer
+    state: State
+    tps: tuple[TopicPartition, ...]
+    # Per input partition: the next record to process, and the offset last committed.
+    position: dict[TopicPartition, int] = field(default_factory=dict)
+    committed: dict[TopicPartition, int] = field(default_factory=dict)
+    in_transaction: bool = False
+    unacked: list[asyncio.Future[Any]] = field(default_factory=list)
+    failed: bool = False
+
+
+class TaskFailed(Exception):
+    """A send or commit of task k failed; the batch's remaining records of k are left."""
+
+
+class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
+    """The loop, the rebalance listener and the transactions, as one faust (mode) service."""
+
+    def __init__(self, config: PipelineConfig, observe: Observer, **kwargs: Any) -> None:
+        self.config = config
+        self._observe = observe
+        self.tasks: dict[int, PartitionTask] = {}
+        self.rebalancing = True  # until the first assignment is in place
+        self._generation = 0
+        self._lock = asyncio.Lock()
+        self._stopping = False
+        self._loop_task: asyncio.Task[None] | None = None
+        self._shared_producer: AIOKafkaProducer | None = None
+        self._next_commit = 0.0
+        self.consumer: AIOKafkaConsumer
+        self.changelog = ChangelogReader(config.changelog, config.client_options, config.consumer)
+        super().__init__(**kwargs)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def on_start(self) -> None:
+        await self.connect()
+        self._loop_task = asyncio.create_task(self._run())
+
+    async def connect(self) -> None:
+        """The clients (made inside the running loop, as aiokafka requires) and the group."""
+        config = self.config
+        self.consumer = config.consumer(
+            **config.client_options,
+            **config.consumer_options,
+            group_id=config.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            partition_assignment_strategy=(RangePartitionAssignor,),
+        )
+        await self.changelog.start()
+        if not self.config.exactly_once:
+            self._shared_producer = self._producer(None)
+            await self._shared_producer.start()
+        await self.consumer.start()
+        self.consumer.subscribe(list(self.config.inputs), listener=self)
+        self._next_commit = time.monotonic() + self.config.commit_interval
+
+    async def on_stop(self) -> None:
+        """Finish the batch in hand, commit, leave the group: a SIGTERM loses and repeats
+        nothing and hands the partitions over at once."""
+        self._stopping = True
+        if self._loop_task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._loop_task), STOP_GRACE_SECONDS)
+            except Exception:  # timed out or crashed: nothing left to commit safely
+                self._loop_task.cancel()
+                log.warning("stopped without the final commit")
+            else:
+                async with self._lock:
+                    await self._commit_all()
+        await self.consumer.stop()
+        for task in list(self.tasks.values()):
+            await self._close(task)
+        self.tasks.clear()
+        if self._shared_producer is not None:
+            await self._shared_producer.stop()
+        await self.changelog.stop()
+
+    async def _run(self) -> None:
+        try:
+            while not self._stopping:
+                await self.step()
+        except Exception:
+            log.exception("stream loop failed")
+            await self.crash_and_stop()
+            raise
+
+    async def crash_and_stop(self) -> None:
+        """An unexpected error stops the worker (non-zero exit): nothing uncommitted is kept,
+        the partitions move and are processed from their committed offsets."""
+        self._stopping = True
+        for task in self.tasks.values():
+            await self._abort(task)
+        self.tasks.clear()
+        self.set_shutdown()
+
+    async def step(self) -> None:
+        """One poll: process what it returned, commit when the interval is up."""
+        generation = self._generation
+        wait = max(0.0, min(self.config.commit_interval, self._next_commit - time.monotonic()))
+        batch = await self.consumer.getmany(timeout_ms=int(wait * 1000), max_records=MAX_RECORDS)
+        async with self._lock:
+            if generation == self._generation:
+                await self._process_batch(batch)
+            else:
+                self._rewind(batch)
+            if time.monotonic() >= self._next_commit:
+                await self._commit_all()
+                self._next_commit = time.monotonic() + self.config.commit_interval
+
+    async def _process_batch(
+        self, batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]
+    ) -> None:
+        """Every record of the batch, then each task's position: the consumer's, now that
+        everything it returned is processed (past any commit marker it skipped)."""
+        tasks = dict(self.tasks)
+        for tp, records in batch.items():
+            task = tasks.get(tp.partition)
+            if task is not None and not task.failed:
+                await self._process(task, tp, records)
+        for task in tasks.values():
+            if not task.failed:
+                for tp in task.tps:
+                    task.position[tp] = await self.consumer.position(tp)
+
+    def _rewind(self, batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+        """A batch fetched before a rebalance (or a rebuilt task) is not processed: its
+        partitions are read again from the last processed record."""
+        for tp in batch:
+            task = self.tasks.get(tp.partition)
+            if task is not None and not task.failed:
+                self.consumer.seek(tp, task.position[tp])
+
+    # -- one event --------------------------------------------------------------------------
+
+    async def _process(
+        self, task: PartitionTask, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]
+    ) -> None:
+        hop = self.config.inputs[tp.topic]
+        start = task.position[tp]
+        try:
+            for record in records:
+                if record.offset < start:
+                    continue  # re-delivered after a seek: its outputs are committed already
+                outcome = await hop(record, task.state)
+                await self._apply(task, record, outcome)
+                self._observe(record, outcome)
+        except TaskFailed:
+            return
+
+    async def _apply(
+        self, task: PartitionTask, record: ConsumerRecord[Any, Any], outcome: Outcome
+    ) -> None:
+        """The event's outputs and its member-state change, into task k's transaction."""
+        for output in outcome.outputs:
+            await self._send(
+                task,
+                self.config.destinations[output.destination],
+                output.key,
+                output.value,
+                output.headers,
+            )
+        if outcome.state is not None and record.key is not None:
+            await self._send(
+                task,
+                self.config.changelog,
+                record.key,
+                outcome.state.encode(),
+                [],
+                partition=task.partition,
+            )
+            task.state[record.key] = outcome.state
+
+    async def _send(
+        self,
+        task: PartitionTask,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+        *,
+        partition: int | None = None,
+    ) -> None:
+        try:
+            if self.config.exactly_once and not task.in_transaction:
+                await task.producer.begin_transaction()
+                task.in_transaction = True
+            delivery = await task.producer.send(
+                topic, value=value, key=key, partition=partition, headers=headers or None
+            )
+        except KafkaError as error:
+            await self._fail(task, error)
+            raise TaskFailed from error
+        if not self.config.exactly_once:
+            task.unacked.append(delivery)
+
+    # -- commits ----------------------------------------------------------------------------
+
+    async def _commit_all(self) -> None:
+        tasks = [task for task in self.tasks.values() if not task.failed]
+        await asyncio.gather(*(self._commit(task) for task in tasks))
+
+    async def _commit(self, task: PartitionTask) -> None:
+        moved = {
+            tp: position
+            for tp, position in task.position.items()
+            if position != task.committed.get(tp)
+        }
+        if not moved and not task.in_transaction and not task.unacked:
+            return
+        try:
+            if self.config.exactly_once:
+                if not task.in_transaction:
+                    await task.producer.begin_transaction()
+                    task.in_transaction = True
+                if moved:
+                    await task.producer.send_offsets_to_transaction(moved, self.config.group_id)
+                await task.producer.commit_transaction()
+                task.in_transaction = False
+            else:
+                unacked, task.unacked = task.unacked, []
+                await asyncio.gather(*unacked)
+                if moved:
+                    await self.consumer.commit(moved)
+        except KafkaError as error:
+            await self._fail(task, error)
+            return
+        task.committed.update(moved)
+
+    async def _fail(self, task: PartitionTask, error: BaseException) -> None:
+        """Task k cannot go on: fenced (another worker has k) or a failed transaction."""
+        task.failed = True
+        if isinstance(error, ProducerFenced):
+            log.warning("partition taken over by another worker", partition=task.partition)
+            self.consumer.pause(*task.tps)
+            await self._close(task)
+            self.tasks.pop(task.partition, None)
+            return
+        log.warning(
+            "transaction failed: rebuilding the partition from its committed state",
+            partition=task.partition,
+            error_class=type(error).__name__,
+        )
+        await self._abort(task)
+        await self._close(task)
+        self.tasks.pop(task.partition, None)
+        self.consumer.pause(*task.tps)
+        await self._open({task.partition})
+
+    async def _abort(self, task: PartitionTask) -> None:
+        if self.config.exactly_once and task.in_transaction:
+            try:
+                await task.producer.abort_transaction()
+            except KafkaError as error:  # the next owner's fencing aborts it anyway
+                log.warning(
+                    "abort failed", partition=task.partition, error_class=type(error).__name__
+                )
+            task.in_transaction = False
+        task.unacked.clear()
+
+    # -- rebalance (aiokafka's listener, awaited by its group coordinator) --------------------
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        self._generation += 1
+        self.rebalancing = True
+        if self._stopping:
+            return
+        async with self._lock:
+            await self._commit_all()
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        self._generation += 1
+        assigned = set(assigned)
+        partitions = {tp.partition for tp in assigned if tp.topic in self.config.inputs}
+        # Before any await: the fetcher must not read a new partition from a stale offset.
+        for tp in assigned:
+            task = self.tasks.get(tp.partition)
+            if task is not None and tp in task.position:
+                self.consumer.seek(tp, task.position[tp])
+            else:
+                self.consumer.pause(tp)
+        if self._stopping:
+            return
+        async with self._lock:
+            for partition in set(self.tasks) - partitions:
+                await self._close(self.tasks.pop(partition))
+            self.changelog.forget(set(self.changelog.remaining) - partitions)
+            await self._open(partitions - set(self.tasks))
+        self.rebalancing = False
+        log.info("partitions assigned", partitions=sorted(partitions))
+
+    async def _open(self, partitions: set[int]) -> None:
+        """Fence, restore, seek, resume: task k is ready to read."""
+        if not partitions:
+            return
+        producers = {k: self._producer(k) for k in partitions}
+        await asyncio.gather(*(producer.start() for producer in producers.values()))
+        states = await self.changelog.restore(partitions)
+        for k in sorted(partitions):
+            tps = tuple(TopicPartition(topic, k) for topic in self.config.inputs)
+            task = PartitionTask(k, producers[k], states[k], tps)
+            for tp in tps:
+                committed = await self.consumer.committed(tp)
+                if committed is None:
+                    committed = (await self.consumer.beginning_offsets([tp]))[tp]
+                task.committed[tp] = task.position[tp] = committed
+                self.consumer.seek(tp, committed)
+            self.tasks[k] = task
+            self.consumer.resume(*tps)
+
+    def _producer(self, partition: int | None) -> AIOKafkaProducer:
+        if self._shared_producer is not None:
+            return self._shared_producer
+        options = {**self.config.client_options, **self.config.producer_options}
+        if partition is None:
+            return self.config.producer(**options, enable_idempotence=True)
+        return self.config.producer(
+            **options, transactional_id=transactional_id(self.config.group_id, partition)
+        )
+
+    async def _close(self, task: PartitionTask) -> None:
+        if task.producer is not self._shared_producer:
+            await self._abort(task)
+            await task.producer.stop()
+
+    # -- what operators see -----------------------------------------------------------------
+
+    @property
+    def recovered(self) -> bool:
+        """Every assigned partition fenced, restored and sought (no rebalance in progress)."""
+        return not self.rebalancing and bool(self.tasks)
+
+    def lag(self) -> Iterator[tuple[str, int, int]]:
+        """Per assigned input partition: the last stable offset (from the latest fetch) minus
+        the committed offset; 0 when caught up (the commit is past the last marker)."""
+        for task in sorted(self.tasks.values(), key=lambda task: task.partition):
+            for tp in task.tps:
+                end = self.consumer.last_stable_offset(tp)
+                committed = task.committed.get(tp)
+                if end is not None and committed is not None:
+                    yield tp.topic, tp.partition, max(0, end - committed)
+
+    def restore_remaining(self) -> Iterator[tuple[str, int, int]]:
+        for partition, remaining in sorted(self.changelog.remaining.items()):
+            yield self.config.changelog, partition, remaining
+
+
+def member_state_of(state: State, key: bytes | None) -> MemberState:
+    """The member's state (a fresh one for a new member); the hop changes it in place."""
+    if key is None:
+        return MemberState()
+    found = state.get(key)
+    return found if found is not None else MemberState()
