@@ -43,9 +43,9 @@ from workers.harness import (
     isolated_settings,
     produce,
 )
-from workers.reference import ReferenceTables
 from workers.settings import Settings
 from workers.stamp import stamp
+from workers.stream.reference import ReferenceTables
 from workers.topics import TopicSpec, ensure_topics
 
 ROOT = Path(__file__).resolve().parents[1]

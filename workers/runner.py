@@ -15,6 +15,9 @@ from workers.stream.app import build
 from workers.stream.eos.contract import check_versions, transactional_id
 from workers.topics import ensure_topics, topic_specs
 
+# Exit status of a worker whose stream loop failed (EX_SOFTWARE: an internal error).
+PIPELINE_FAILED = 70
+
 
 def access_needs(settings: Settings) -> AccessNeeds:
     """The worker's topics, its consumer group, and (exactly-once) one of its transactional
@@ -67,8 +70,10 @@ def run_worker(settings: Settings) -> int:
     # faust's start-up spinner writes terminal control bytes (cursor show) to stdout even when
     # it is no terminal: a log collector would read a line that is not JSON.
     worker.spinner = None
+    code = 0
     try:
         worker.execute_from_commandline()
     except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
+        code = int(exc.code or 0)
+    # A stream loop that failed stopped the worker: an orchestrator must see it as a failure.
+    return code or (PIPELINE_FAILED if worker_services.pipeline.failed else 0)

@@ -9,6 +9,8 @@ conductor and tables are not booted (`WebOnlyBoot`).
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,15 +20,15 @@ from mode import ServiceT
 
 from workers.broker.connection import KafkaConnection
 from workers.broker.watch import BrokerWatch
-from workers.metrics import Metrics
-from workers.reference import ReferenceTables
 from workers.settings import Settings
 from workers.stream.eos.contract import changelog_topic
 from workers.stream.eos.pipeline import Pipeline, PipelineConfig
 from workers.stream.hops import Hops
+from workers.stream.metrics import Metrics
+from workers.stream.reference import ReferenceTables
 from workers.stream.step import Destination
+from workers.stream.web import register_endpoints
 from workers.topics import DLQ_HEADROOM
-from workers.web import register_endpoints
 
 # The consumer's heartbeat interval (at most a third of the session timeout): a rebalance
 # reaches a member with its next heartbeat, so the interval is part of every join and leave.
@@ -118,7 +120,13 @@ def build(settings: Settings) -> Worker:
     metrics = Metrics()
     references = ReferenceTables(settings)
     hops = Hops(settings, references, metrics)
-    pipeline = Pipeline(pipeline_config(settings, hops), hops.observe, loop=app.loop)
+    pipeline = Pipeline(
+        pipeline_config(settings, hops),
+        hops.observe,
+        # A failed loop stops the worker the way a SIGTERM does (the runner exits non-zero).
+        on_failure=lambda: os.kill(os.getpid(), signal.SIGTERM),
+        loop=app.loop,
+    )
     app.pipeline = pipeline
     broker = BrokerWatch(KafkaConnection.from_settings(settings))
     worker = Worker(app, pipeline, references, broker, metrics)

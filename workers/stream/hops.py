@@ -16,12 +16,12 @@ from aiokafka import ConsumerRecord
 
 from models.envelope import EnvelopeError, decode_forwarded
 from workers.logging_setup import get_logger
-from workers.metrics import Metrics
-from workers.reference import ReferenceTables
 from workers.settings import Settings
 from workers.stream import step
 from workers.stream.eos.changelog import State
 from workers.stream.eos.pipeline import member_state_of
+from workers.stream.metrics import Metrics
+from workers.stream.reference import ReferenceTables
 from workers.stream.step import Outcome
 
 log = get_logger(__name__)

@@ -3,13 +3,14 @@ offset is committed, and what happens to a batch around a rebalance or a failed 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import KafkaTimeoutError, ProducerFenced
+from aiokafka.errors import IllegalStateError, KafkaTimeoutError, ProducerFenced
 
 from policy.member_history import MemberState
 from workers.stream.eos.changelog import State
@@ -107,6 +108,7 @@ class FakeConsumer:
 
     def subscribe(self, topics: list[str], listener: Any) -> None:
         self.listener = listener
+        self.assigned = {TopicPartition(IN, k) for k in range(3)}
 
     def assign(self, tps: Iterable[TopicPartition]) -> None:
         self.assigned = set(tps)
@@ -122,6 +124,8 @@ class FakeConsumer:
             self.positions[tp] = 0
 
     async def position(self, tp: TopicPartition) -> int:
+        if self.group is not None and tp not in self.assigned:
+            raise IllegalStateError(f"No current assignment for partition {tp}")
         return self.positions[tp]
 
     async def getmany(self, *tps: TopicPartition, **_: Any) -> dict[TopicPartition, list[Any]]:
@@ -321,3 +325,27 @@ async def test_a_re_delivered_record_below_the_position_is_skipped(exactly_once:
     await pipe.step()
     [member] = pipe.tasks[0].state.values()
     assert member.events == ["claims/0", "claims/1", "claims/2"]
+
+
+async def test_a_rebalance_beginning_mid_batch_commits_the_processed_records() -> None:
+    """aiokafka drops the assignment before it calls the revoke listener, which waits for the
+    batch in hand: the commit it makes covers exactly the records processed."""
+    broker = Broker()
+    pipe = await started(broker, 0, interval=60.0)
+    consumer = group(pipe)
+    revoke: list[asyncio.Task[None]] = []
+
+    async def rebalancing_hop(record: Any, state: State) -> Outcome:
+        if not revoke:
+            consumer.assigned = set()
+            revoke.append(asyncio.create_task(pipe.on_partitions_revoked({tp(0)})))
+            await asyncio.sleep(0)
+        return await forward(record, state)
+
+    pipe.config.inputs[IN] = rebalancing_hop
+    consumer.batches.append({tp(0): records(0, 0, 1, 2)})
+    await pipe.step()
+    await revoke[0]
+    assert broker.committed == {tp(0): 3}
+    [(_, fate, writes)] = broker.transactions
+    assert fate == "committed" and writes[-1] == ("offsets", {tp(0): 3})

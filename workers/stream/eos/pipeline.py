@@ -102,9 +102,17 @@ class TaskFailed(Exception):
 class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
     """The loop, the rebalance listener and the transactions, as one faust (mode) service."""
 
-    def __init__(self, config: PipelineConfig, observe: Observer, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        config: PipelineConfig,
+        observe: Observer,
+        on_failure: Callable[[], None] = lambda: None,
+        **kwargs: Any,
+    ) -> None:
         self.config = config
         self._observe = observe
+        self._on_failure = on_failure
+        self.failed = False
         self.tasks: dict[int, PartitionTask] = {}
         self.rebalancing = True  # until the first assignment is in place
         self._generation = 0
@@ -169,18 +177,13 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
             while not self._stopping:
                 await self.step()
         except Exception:
-            log.exception("stream loop failed")
-            await self.crash_and_stop()
+            # A defect, not a broker problem (those are retried or rebuild a task): stop the
+            # worker with a non-zero exit; nothing uncommitted is committed on the way out, the
+            # partitions move and are read again from their committed offsets.
+            log.exception("stream loop failed: stopping the worker")
+            self.failed = True
+            self._on_failure()
             raise
-
-    async def crash_and_stop(self) -> None:
-        """An unexpected error stops the worker (non-zero exit): nothing uncommitted is kept,
-        the partitions move and are processed from their committed offsets."""
-        self._stopping = True
-        for task in self.tasks.values():
-            await self._abort(task)
-        self.tasks.clear()
-        self.set_shutdown()
 
     async def step(self) -> None:
         """One poll: process what it returned, commit when the interval is up."""
@@ -189,7 +192,7 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         batch = await self.consumer.getmany(timeout_ms=int(wait * 1000), max_records=MAX_RECORDS)
         async with self._lock:
             if generation == self._generation:
-                await self._process_batch(batch)
+                await self._process_batch(batch, generation)
             else:
                 self._rewind(batch)
             if time.monotonic() >= self._next_commit:
@@ -197,19 +200,26 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
                 self._next_commit = time.monotonic() + self.config.commit_interval
 
     async def _process_batch(
-        self, batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]
+        self, batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]], generation: int
     ) -> None:
-        """Every record of the batch, then each task's position: the consumer's, now that
-        everything it returned is processed (past any commit marker it skipped)."""
+        """Every record of the batch, then each task's position moved to the consumer's (past
+        any commit marker it skipped) while the partition is still assigned: a rebalance that
+        began meanwhile (its revoke waits for this batch) keeps the processed records' offsets."""
         tasks = dict(self.tasks)
         for tp, records in batch.items():
             task = tasks.get(tp.partition)
             if task is not None and not task.failed:
                 await self._process(task, tp, records)
+        assigned = self.consumer.assignment()
+        if generation != self._generation:
+            return
         for task in tasks.values():
-            if not task.failed:
-                for tp in task.tps:
-                    task.position[tp] = await self.consumer.position(tp)
+            if task.failed:
+                continue
+            for tp in task.tps:
+                if tp in assigned:
+                    position = await self.consumer.position(tp)
+                    task.position[tp] = max(task.position[tp], position)
 
     def _rewind(self, batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
         """A batch fetched before a rebalance (or a rebuilt task) is not processed: its
@@ -232,6 +242,7 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
                     continue  # re-delivered after a seek: its outputs are committed already
                 outcome = await hop(record, task.state)
                 await self._apply(task, record, outcome)
+                task.position[tp] = record.offset + 1
                 self._observe(record, outcome)
         except TaskFailed:
             return
@@ -384,17 +395,24 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         producers = {k: self._producer(k) for k in partitions}
         await asyncio.gather(*(producer.start() for producer in producers.values()))
         states = await self.changelog.restore(partitions)
-        for k in sorted(partitions):
-            tps = tuple(TopicPartition(topic, k) for topic in self.config.inputs)
-            task = PartitionTask(k, producers[k], states[k], tps)
-            for tp in tps:
-                committed = await self.consumer.committed(tp)
-                if committed is None:
-                    committed = (await self.consumer.beginning_offsets([tp]))[tp]
-                task.committed[tp] = task.position[tp] = committed
-                self.consumer.seek(tp, committed)
+        tasks = {
+            k: PartitionTask(
+                k, producers[k], states[k], tuple(TopicPartition(t, k) for t in self.config.inputs)
+            )
+            for k in partitions
+        }
+        tps = [tp for task in tasks.values() for tp in task.tps]
+        answers = await asyncio.gather(*map(self.consumer.committed, tps))
+        committed = dict(zip(tps, answers, strict=True))
+        fresh = [tp for tp in tps if committed[tp] is None]
+        first = await self.consumer.beginning_offsets(fresh) if fresh else {}
+        for k, task in sorted(tasks.items()):
+            for tp in task.tps:
+                offset = committed[tp]
+                task.committed[tp] = task.position[tp] = first[tp] if offset is None else offset
+                self.consumer.seek(tp, task.position[tp])
             self.tasks[k] = task
-            self.consumer.resume(*tps)
+            self.consumer.resume(*task.tps)
 
     def _producer(self, partition: int | None) -> AIOKafkaProducer:
         if self._shared_producer is not None:

@@ -1,7 +1,7 @@
 """Prometheus metrics of the worker, in a registry of its own (served at /metrics).
 
-Consumer lag is computed when scraped (from the last stable offsets of the latest fetches and
-the offset ledger, workers/app.py `consumer_lag`), so the hot path pays nothing for it.
+Consumer lag is computed when scraped (the last stable offsets of the latest fetches and the
+committed offsets the pipeline keeps, `Pipeline.lag`), so the hot path pays nothing for it.
 """
 
 from __future__ import annotations
@@ -101,13 +101,13 @@ class Metrics:
         )
 
     def watch_recovery(self, source: LagSource) -> None:
-        """`claims_table_recovery_remaining_messages`: per changelog partition being recovered,
-        the offsets left to read (0 once recovered)."""
+        """`claims_table_recovery_remaining_messages`: per changelog partition being restored,
+        the offsets left to read (0 once restored)."""
         self.registry.register(
             _LagCollector(
                 source,
                 "claims_table_recovery_remaining_messages",
-                "Changelog offsets table recovery has still to read, per active partition",
+                "Changelog records still to read while a partition's member state is restored",
             )
         )
 

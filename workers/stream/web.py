@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
-from workers.metrics import Metrics
+from workers.stream.metrics import Metrics
 
 # aiohttp refuses a charset inside content_type; Prometheus reads text/plain as format 0.0.4.
 METRICS_CONTENT_TYPE = "text/plain"
