@@ -39,6 +39,7 @@ class BrokerWatch:
         self._timeout_s = timeout_s
         self._conn: AIOKafkaConnection | None = None
         self._cause = ""
+        self._answered_before = False
 
     async def run(self) -> None:
         """Probe until cancelled (a faust app task)."""
@@ -54,9 +55,21 @@ class BrokerWatch:
             await asyncio.wait_for(self._ask(), self._timeout_s)
         except Exception as error:  # any failure means: not connected now; the cause is logged
             self._drop()
-            self._set(False, _cause(error))
+            self._set(False, self._explain(error))
         else:
+            self._answered_before = True
             self._set(True, "")
+
+    def _explain(self, error: BaseException) -> str:
+        """The start-up check's diagnosis (a wrong setting) holds only for a broker that never
+        answered; one that answered these same settings before is restarting or out of reach,
+        and sending the operator to the TLS/SASL settings would mislead."""
+        if not self._answered_before:
+            return _cause(error)
+        return (
+            f"lost the broker ({type(error).__name__}) after it had answered with these "
+            "settings: restarting, overloaded or out of reach"
+        )
 
     async def _ask(self) -> None:
         if self._conn is None or not self._conn.connected():

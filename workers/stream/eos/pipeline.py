@@ -22,9 +22,8 @@ Why each piece:
   commit marker that ends the last transaction read, so a caught-up partition has lag 0.
 - A batch fetched before a rebalance and handed over after it is dropped (the partitions were
   sought again); a record below the task's position is a re-delivery and skipped.
-- A failed transaction (an error of the broker, a timeout) aborts, and task k is rebuilt from
-  the changelog and the committed offsets; a fenced producer means another worker has k now:
-  the task is dropped and the group's next assignment decides.
+- A failed transaction (an error of the broker, a timeout, a fence) aborts, and task k is
+  rebuilt from the changelog and the committed offsets.
 - At-least-once: one idempotent producer; a task's offsets are committed once every output
   sent before them is acknowledged.
 """
@@ -327,23 +326,25 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         task.committed.update(moved)
 
     async def _fail(self, task: PartitionTask, error: BaseException) -> None:
-        """Task k cannot go on: fenced (another worker has k) or a failed transaction."""
+        """Task k cannot go on: its transaction is aborted and k rebuilt from what is committed.
+
+        Fenced too: the broker also fences a producer whose transaction outlived its timeout (a
+        long broker outage), and the group, not the fence, says who owns k. A worker that really
+        lost k fences the owner once more and then learns of the rebalance at its next
+        heartbeat; every transaction stays whole either way.
+        """
         task.failed = True
-        if isinstance(error, ProducerFenced):
-            log.warning("partition taken over by another worker", partition=task.partition)
-            self.consumer.pause(*task.tps)
-            await self._close(task)
-            self.tasks.pop(task.partition, None)
-            return
         log.warning(
             "transaction failed: rebuilding the partition from its committed state",
             partition=task.partition,
             error_class=type(error).__name__,
         )
-        await self._abort(task)
+        self.consumer.pause(*task.tps)
+        if not isinstance(error, ProducerFenced):
+            await self._abort(task)
+        task.in_transaction = False
         await self._close(task)
         self.tasks.pop(task.partition, None)
-        self.consumer.pause(*task.tps)
         await self._open({task.partition})
 
     async def _abort(self, task: PartitionTask) -> None:
