@@ -111,7 +111,11 @@ class FakeConsumer:
         self.assigned = {TopicPartition(IN, k) for k in range(3)}
 
     def assign(self, tps: Iterable[TopicPartition]) -> None:
+        """Like aiokafka's, the position starts where the reset policy says (here: the end,
+        as a race of its reset could leave it): only an explicit seek reads from the start."""
         self.assigned = set(tps)
+        for tp in self.assigned:
+            self.positions[tp] = len(self.broker.changelog.get(tp.partition, []))
 
     def assignment(self) -> set[TopicPartition]:
         return self.assigned
@@ -119,22 +123,20 @@ class FakeConsumer:
     async def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
         return {tp: len(self.broker.changelog.get(tp.partition, [])) for tp in tps}
 
-    async def seek_to_beginning(self, *tps: TopicPartition) -> None:
-        for tp in tps:
-            self.positions[tp] = 0
-
     async def position(self, tp: TopicPartition) -> int:
         if self.group is not None and tp not in self.assigned:
             raise IllegalStateError(f"No current assignment for partition {tp}")
         return self.positions[tp]
 
     async def getmany(self, *tps: TopicPartition, **_: Any) -> dict[TopicPartition, list[Any]]:
-        if self.group is None:  # the changelog: everything at once
+        if self.group is None:  # the changelog: everything from the position on, at once
             batch = {}
             for tp in tps:
                 entries = self.broker.changelog.get(tp.partition, [])
+                start = self.positions[tp]
                 batch[tp] = [
-                    Record(tp.topic, tp.partition, i, k, v) for i, (k, v) in enumerate(entries)
+                    Record(tp.topic, tp.partition, i, *entries[i])
+                    for i in range(start, len(entries))
                 ]
                 self.positions[tp] = len(entries)
             return batch

@@ -47,6 +47,7 @@ class ChangelogReader:
             **self._options,
             group_id=None,
             enable_auto_commit=False,
+            auto_offset_reset="earliest",
             isolation_level="read_committed",
         )
         await self._consumer.start()
@@ -68,8 +69,11 @@ class ChangelogReader:
         # Under read_committed the end offset is the last stable offset.
         ends: dict[TopicPartition, int] = await consumer.end_offsets(tps)
         pending = {tp for tp in tps if ends[tp] > 0}
+        # An explicit seek: `seek_to_beginning` raced with the reset that `assign` starts and
+        # could leave the position at the end (a restore that read nothing).
         if pending:
-            await consumer.seek_to_beginning(*pending)
+            for tp, first in (await consumer.beginning_offsets(list(pending))).items():
+                consumer.seek(tp, first)
         count = 0
         while pending:
             for tp in list(pending):
