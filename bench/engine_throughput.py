@@ -21,21 +21,21 @@ from pathlib import Path
 import orjson
 
 import policy
+from models.json_codec import loads
 from models.request import parse_request
 from policy.engine import decide
+from workers.jsonl import RawLine, read_values
 from workers.offline.adjudicate import adjudicate_line
-from workers.offline.jsonlines import RawLine
 
 CASES = Path(__file__).resolve().parents[1] / "samples" / "cases.jsonl"
 
 
 def request_lines() -> list[bytes]:
     """The public cases as adjudication requests (claim + context only)."""
-    lines = []
-    for text in CASES.read_bytes().splitlines():
-        case = orjson.loads(text)
-        lines.append(orjson.dumps({"claim": case["claim"], "context": case["context"]}))
-    return lines
+    return [
+        orjson.dumps({"claim": case["claim"], "context": case["context"]})
+        for case in read_values(str(CASES))
+    ]
 
 
 def rate(work: Callable[[], int]) -> float:
@@ -54,7 +54,7 @@ def main() -> None:
     lines = request_lines()
     per_round = max(1, args.decisions // args.rounds)
     batch = [lines[i % len(lines)] for i in range(per_round)]
-    requests = [parse_request(orjson.loads(line), strict_json=True) for line in batch]
+    requests = [parse_request(loads(line), strict_json=True) for line in batch]
     raw_lines = [RawLine(i + 1, line) for i, line in enumerate(batch)]
 
     def baseline() -> int:

@@ -7,11 +7,11 @@ inputs give byte-identical output apart from `decision_id` and `decided_at`.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from models.json_codec import dumps
 
 Decision = Literal["approve", "deny", "pend", "ignore"]
 LineOutcome = Literal["approve", "deny", "pend", "not_reviewed"]
@@ -116,13 +116,9 @@ class DecisionRecord(_Frozen):
     error: ErrorInfo | None = None
 
     def to_json(self) -> bytes:
-        """Compact JSON bytes. orjson, except for what it cannot write: an integer beyond 64
-        bits copied from a claim (a `claim_id` that VAL-01 denies) goes through json.dumps."""
-        data = self.to_dict()
-        try:
-            return orjson.dumps(data)
-        except TypeError:
-            return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        """Compact JSON bytes, an integer beyond 64 bits copied from a claim (a `claim_id` that
+        VAL-01 denies, a `line_number`) included."""
+        return dumps(self.to_dict())
 
     def to_dict(self) -> dict[str, Any]:
         """The record as JSON-ready data in §8 key order (criteria lists only when present)."""

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-import orjson
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -22,6 +21,7 @@ from pydantic import (
     field_validator,
 )
 
+from models import json_codec
 from models.request import IsoDateStr, StructureError, parse_request
 
 SCHEMA_VERSION = 1
@@ -78,8 +78,8 @@ def decode_envelope(value: bytes | None) -> ClaimEnvelope:
     if value is None:
         raise EnvelopeError("EmptyValue", "decode", "message has no value (tombstone)")
     try:
-        data = orjson.loads(value)
-    except orjson.JSONDecodeError as exc:
+        data = json_codec.loads(value)
+    except json_codec.JSONDecodeError as exc:
         # orjson's message names the position only (and for bad UTF-8, the reason).
         raise EnvelopeError("JSONDecodeError", "decode", str(exc)) from None
     if not isinstance(data, dict):
@@ -115,7 +115,7 @@ def decode_forwarded(value: bytes | None) -> Forwarded:
     """An envelope on the worker's by-member topic; anything else written there (it is a topic
     like any other) is a dead letter, not a crashed worker."""
     try:
-        data = orjson.loads(value) if value is not None else None
+        data = json_codec.loads(value) if value is not None else None
         if (
             isinstance(data, dict)
             and isinstance(data.get("event_id"), str)
@@ -124,7 +124,7 @@ def decode_forwarded(value: bytes | None) -> Forwarded:
         ):
             occurred_at = datetime.fromisoformat(data["occurred_at"]).timestamp()
             return Forwarded(data["event_id"], occurred_at, data["processing_date"], data["claim"])
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+    except (json_codec.JSONDecodeError, KeyError, TypeError, ValueError):
         pass
     raise EnvelopeError("InvalidForward", "by-member", "not an envelope validated by intake")
 

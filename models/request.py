@@ -188,7 +188,8 @@ class AdjudicationRequest(BaseModel):
     context: Context
     raw_claim: Any
     raw_context: Any
-    # Decoded by a strict JSON decoder (no NaN/Infinity): lets the digest take its fast path.
+    # Decoded by models.json_codec.loads (no NaN or Infinity; integers exact, §2.5): lets the
+    # digest take its fast path. False for values built in Python, which may hold NaN.
     strict_json: bool = False
 
 

@@ -21,8 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import orjson
-
+from models import json_codec
 from models.decision import DecisionRecord
 from models.envelope import member_id_of
 from models.values import iso_date
@@ -54,7 +53,7 @@ class MemberState:
     def decode(cls, value: bytes | None) -> MemberState:
         if not value:
             return cls()
-        data = orjson.loads(value)
+        data = json_codec.loads(value)
         return cls(
             history=list(data.get("history", ())),
             adjudicated=list(data.get("adjudicated", ())),
@@ -62,7 +61,7 @@ class MemberState:
         )
 
     def encode(self) -> bytes:
-        return orjson.dumps(
+        return json_codec.dumps(
             {"history": self.history, "adjudicated": self.adjudicated, "events": self.events}
         )
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import orjson
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", nargs="?", help="JSON-lines requests (default: stdin; .gz ok)")
@@ -27,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from policy.catalog import UnknownPolicyVersion, load_policy
+    from workers.jsonl import encode, open_input, read_lines
     from workers.offline.adjudicate import adjudicate_line
-    from workers.offline.jsonlines import open_input, read_lines
     from workers.stamp import stamp
 
     if args.policy_version is not None:
@@ -44,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
             outcome = adjudicate_line(line, args.policy_version)
             if isinstance(outcome, dict):
                 failures += 1
-                out.write(orjson.dumps(outcome) + b"\n")
+                out.write(encode(outcome))
                 continue
             record = outcome if args.no_stamp else stamp(outcome)
             out.write(record.to_json() + b"\n")

@@ -57,11 +57,12 @@ def run(args: argparse.Namespace) -> int:
         load_feed,
         read_settled,
     )
+    from workers.jsonl import read_values
     from workers.logging_setup import configure_logging
     from workers.topics import ensure_topics
 
     configure_logging("console", "WARNING")
-    cases = [json.loads(line) for line in Path(args.cases).read_text().splitlines() if line]
+    cases = read_values(args.cases)
     cases.sort(key=lambda case: case["case_id"] != SEED)  # the seed's claim goes first
     started_broker = False
     bootstrap = args.bootstrap
@@ -100,11 +101,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
-    import orjson
-
+    from models.json_codec import loads
     from policy.downstream.notice import notice_text
 
-    decisions = [orjson.loads(record.value) for record in records]
+    decisions = [loads(record.value) for record in records]
     decisions.sort(key=lambda d: (d["claim_id"] != cases[0]["claim"]["claim_id"], d["decided_at"]))
     case_of = {case["claim"]["claim_id"]: case["case_id"] for case in cases}
     for n, decision in enumerate(decisions):

@@ -59,7 +59,7 @@ class RenderInputError(ValueError):
 
 
 def run(args: argparse.Namespace) -> int:
-    from workers.offline.jsonlines import open_input
+    from workers.jsonl import open_input
 
     problems: list[str] = []
     requests = _request_index(args.requests, problems) if args.requests else None
@@ -117,7 +117,7 @@ def _single_renderer(fmt: str) -> Renderer:
 
 
 def _write(args: argparse.Namespace, pairs: list[Pair], out: IO[str]) -> None:
-    import orjson
+    from models.json_codec import dumps
 
     fmt = args.to
     if fmt == "x12-277":
@@ -137,9 +137,9 @@ def _write(args: argparse.Namespace, pairs: list[Pair], out: IO[str]) -> None:
         resources = [_fhir_renderer(fmt)(p.record, p.request) for p in pairs]
         if args.ndjson:
             for resource in resources:
-                out.write(orjson.dumps(resource).decode() + "\n")
+                out.write(dumps(resource).decode() + "\n")
         else:
-            out.write(orjson.dumps(bundle(resources), option=orjson.OPT_INDENT_2).decode() + "\n")
+            out.write(dumps(bundle(resources), indent=True).decode() + "\n")
         return
     render = _notice_renderer(fmt)
     if args.out_dir is not None:
@@ -183,11 +183,11 @@ def _file_name(claim_id: object, line: int) -> str:
 def _pairs(
     stream: IO[bytes], requests: dict[str, dict[str, Any]] | None, problems: list[str]
 ) -> Iterator[Pair]:
-    from workers.offline.jsonlines import DecodeError, loads, read_lines
+    from workers.jsonl import DecodeError, decode, read_lines
 
     for line in read_lines(stream):
         try:
-            value, _ = loads(line.text)
+            value = decode(line.text)
             yield _pair(line.number, value, requests)
         except (DecodeError, RenderInputError) as error:
             problems.append(f"line {line.number}: {error}")
@@ -214,13 +214,13 @@ def _pair(number: int, value: object, requests: dict[str, dict[str, Any]] | None
 
 def _request_index(path: str, problems: list[str]) -> dict[str, dict[str, Any]]:
     """claim_id -> request, from requests, case records or history records."""
-    from workers.offline.jsonlines import DecodeError, loads, open_input, read_lines
+    from workers.jsonl import DecodeError, decode, open_input, read_lines
 
     index: dict[str, dict[str, Any]] = {}
     with open_input(path) as stream:
         for line in read_lines(stream):
             try:
-                value, _ = loads(line.text)
+                value = decode(line.text)
             except DecodeError as error:
                 problems.append(f"{path} line {line.number}: {error}")
                 continue

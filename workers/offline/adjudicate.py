@@ -11,7 +11,7 @@ from typing import Any
 from models.decision import DecisionRecord
 from models.request import StructureError, parse_request
 from policy.engine import decide_or_pend
-from workers.offline.jsonlines import DecodeError, RawLine, loads
+from workers.jsonl import DecodeError, RawLine, decode
 
 
 def error_record(line: RawLine, stage: str, message: str) -> dict[str, Any]:
@@ -23,11 +23,12 @@ def adjudicate_line(line: RawLine, version: str | None = None) -> DecisionRecord
     """The decision record, or an error record for a line that is not a request; never raises
     for bad input."""
     try:
-        raw, strict = loads(line.text)
+        raw = decode(line.text)
     except DecodeError as error:
         return error_record(line, "decode", str(error))
     try:
-        request = parse_request(raw, strict_json=strict)
+        # Decoded by models.json_codec: no NaN or Infinity, so the digest's fast path holds.
+        request = parse_request(raw, strict_json=True)
     except StructureError as error:
         return error_record(line, "structure", str(error))
     return decide_or_pend(request, version)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import orjson
+from models.json_codec import dumps
 
 # §8.1: the only fields that may differ between two runs on the same inputs.
 UNSTAMPED = ("decision_id", "decided_at")
@@ -33,9 +33,7 @@ def differing_fields(
     # identical bytes for all of them at once.
     kept_original = {k: v for k, v in original.items() if k not in skipped}
     kept_replayed = {k: v for k, v in replayed.items() if k not in skipped}
-    if list(kept_original) == list(kept_replayed) and orjson.dumps(kept_original) == orjson.dumps(
-        kept_replayed
-    ):
+    if list(kept_original) == list(kept_replayed) and dumps(kept_original) == dumps(kept_replayed):
         return [], []
     differ: list[str] = []
     unchecked: list[str] = []
@@ -44,7 +42,7 @@ def differing_fields(
             continue
         if name not in original:
             unchecked.append(name)
-        elif orjson.dumps(original[name]) != orjson.dumps(value):
+        elif dumps(original[name]) != dumps(value):
             differ.append(name)
     differ.extend(name for name in original if name not in replayed and name not in skipped)
     return differ, unchecked
@@ -58,7 +56,7 @@ def same_but_stamps(
     probe = dict(original)
     for name in UNSTAMPED:
         probe[name] = replayed.get(name)
-    return orjson.dumps(probe) == replayed_bytes
+    return dumps(probe) == replayed_bytes
 
 
 def outcome_label(record: Mapping[str, Any]) -> str:

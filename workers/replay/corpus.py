@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import random
 import re
 from collections.abc import Callable
@@ -22,11 +21,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from models.json_codec import dumps
 from models.request import StructureError, parse_request
 from policy.catalog import load_policy
+from policy.digest import canonical_json
 from policy.engine import decide_or_pend
+from workers.jsonl import read_values
 
 # Placeholders: valid ids (VAL-01 pattern, non-empty member id) that occur nowhere else.
 CLAIM_TOKEN = "CLM-GEN-QZQZQZQZQZ"
@@ -57,12 +57,11 @@ class Template:
 
 
 def load_cases(path: Path) -> list[Request]:
-    with path.open("rb") as cases:
-        return [
-            {"claim": case["claim"], "context": case["context"]}
-            for case in map(orjson.loads, cases)
-            if isinstance(case, dict)
-        ]
+    return [
+        {"claim": case["claim"], "context": case["context"]}
+        for case in read_values(str(path))
+        if isinstance(case, dict)
+    ]
 
 
 # --- mutations: each changes one aspect of a deep-copied request ----------------------------
@@ -225,13 +224,13 @@ def template_of(request: Request) -> Template | None:
     except StructureError:
         return None
     record = decide_or_pend(parsed).to_dict()
-    canonical = json.dumps(request, sort_keys=True, separators=(",", ":")).encode("ascii")
+    canonical = canonical_json(request["claim"], request["context"])
     if hashlib.sha256(canonical).hexdigest() != record["input_digest"]:
         return None  # the writer could not recompute the digest by substitution
     return Template(
-        request=orjson.dumps(request),
+        request=dumps(request),
         canonical=canonical,
-        decision=orjson.dumps(record),
+        decision=dumps(record),
         digest=record["input_digest"],
         processing_date=str(record["processing_date"]),
     )

@@ -8,18 +8,15 @@ decision_id and decided_at are drawn from the seeded generator, so a seed gives 
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import random
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import IO
 
+from workers.jsonl import Output
 from workers.replay.corpus import CLAIM_TOKEN, MEMBER_TOKEN, CorpusSpec, Template
-from workers.replay.ids import RANDOM_BITS, uuid7_text
 from workers.replay.progress import Progress
+from workers.stamp import RANDOM_BITS, decided_at_of_millis, uuid7_text
 
 _CLAIM = CLAIM_TOKEN.encode()
 _MEMBER = MEMBER_TOKEN.encode()
@@ -36,11 +33,6 @@ _BAD_REQUEST = b'{"claim":["not","an","object"],"context":{"processing_date":"20
 def _day_ms(processing_date: str) -> int:
     day = datetime.fromisoformat(processing_date).replace(tzinfo=UTC)
     return int(day.timestamp() * 1000)
-
-
-def _timestamp(millis: int) -> bytes:
-    moment = datetime.fromtimestamp(millis / 1000, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z").encode()
 
 
 def corpus_lines(templates: list[Template], spec: CorpusSpec) -> Iterator[bytes]:
@@ -67,7 +59,7 @@ def corpus_lines(templates: list[Template], spec: CorpusSpec) -> Iterator[bytes]
                     b'"decision_id":"%s"'
                     % uuid7_text(millis, rng.getrandbits(RANDOM_BITS)).encode(),
                 )
-                .replace(_NO_TIME, b'"decided_at":"%s"' % _timestamp(millis))
+                .replace(_NO_TIME, b'"decided_at":"%s"' % decided_at_of_millis(millis).encode())
             )
             line = b'{"request":' + request + b',"decision":' + record + b"}"
         else:
@@ -86,23 +78,13 @@ def _malformed(rng: random.Random, line: bytes) -> bytes:
     return _BAD_REQUEST
 
 
-def _open(path: str) -> IO[bytes]:
-    if path == "-":
-        return sys.stdout.buffer
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    if path.endswith(".gz"):
-        return gzip.open(path, "wb", compresslevel=1)  # type: ignore[return-value]
-    return Path(path).open("wb", buffering=1 << 20)
-
-
 def write_corpus(
     path: str, templates: list[Template], spec: CorpusSpec, progress: Progress | None = None
 ) -> int:
     """Write the corpus to `path` (`.gz` ok, `-` = stdout); the number of lines written."""
-    out = _open(path)
     written = 0
     batch: list[bytes] = []
-    try:
+    with Output(path) as out:
         for line in corpus_lines(templates, spec):
             batch.append(line)
             if len(batch) >= BATCH:
@@ -116,9 +98,4 @@ def write_corpus(
             written += len(batch)
             if progress is not None:
                 progress.advance(len(batch))
-    finally:
-        if path == "-":
-            out.flush()
-        else:
-            out.close()
     return written

@@ -17,8 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
+from models.json_codec import JSONDecodeError, loads
 from policy.digest import input_digest
 
 # Headers the worker should add to each decision record (see the replay command's docstring).
@@ -56,8 +55,8 @@ class EnvelopeIndex:
 def decode_envelope(value: bytes | None, timestamp: int) -> Envelope | None:
     """The fields the join needs; None for a value that is no envelope (a dead letter)."""
     try:
-        data = orjson.loads(value or b"")
-    except orjson.JSONDecodeError:
+        data = loads(value or b"")
+    except JSONDecodeError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("claim"), dict):
         return None
@@ -86,14 +85,14 @@ class PublishedDecision:
         """From a consumer record (topic, partition, offset, timestamp, value, headers)."""
         named = dict(message.headers or ())
         try:
-            record = orjson.loads(message.value or b"")
-        except orjson.JSONDecodeError:
+            record = loads(message.value or b"")
+        except JSONDecodeError:
             record = None
         snapshot = None
         if SNAPSHOT_HEADER in named:
             try:
-                snapshot = orjson.loads(named[SNAPSHOT_HEADER])
-            except orjson.JSONDecodeError:
+                snapshot = loads(named[SNAPSHOT_HEADER])
+            except JSONDecodeError:
                 snapshot = None
         event_id = named.get(EVENT_ID_HEADER)
         return cls(

@@ -11,8 +11,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-import orjson
-
+from models.json_codec import dumps
 from workers.replay.report import SECTIONS, ReplayReport
 from workers.replay.work import (
     CHANGED,
@@ -125,7 +124,7 @@ def _e(value: object) -> str:
 
 def _records(entry: dict[str, Any]) -> str:
     def pretty(record: Any) -> str:
-        return _e(orjson.dumps(record, option=orjson.OPT_INDENT_2).decode())
+        return _e(dumps(record, indent=True).decode())
 
     return (
         "<details><summary>both records</summary><div class='pair'>"

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 import orjson
 
+from workers.jsonl import encode, values
 from workers.replay.work import (
     ALARMS,
     CHANGED,
@@ -88,7 +89,7 @@ class ReplayReport:
             section = SECTIONS.get(outcome.kind)
             if section is None or outcome.detail is None:
                 continue
-            self._spools[section].write(orjson.dumps(outcome.detail) + b"\n")
+            self._spools[section].write(encode(outcome.detail))
             if outcome.kind in (CHANGED, NOT_REPRODUCED):
                 detail = outcome.detail
                 by_rules = self.transitions.setdefault((detail["from"], detail["to"]), Counter())
@@ -150,8 +151,7 @@ class ReplayReport:
         spool.flush()
         spool.seek(0)
         try:
-            for line in islice(spool, limit):
-                yield orjson.loads(line)
+            yield from values(islice(spool, limit))
         finally:
             spool.seek(0, 2)
 

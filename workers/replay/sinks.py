@@ -7,11 +7,9 @@ of the output answers line N of the input.
 
 from __future__ import annotations
 
-import gzip
-import sys
-from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
+from workers.jsonl import Output
 from workers.replay.work import BlockResult
 
 
@@ -27,25 +25,14 @@ class FileSink:
     """JSON lines to a file (gzip when the name ends in `.gz`) or to stdout (`-`)."""
 
     def __init__(self, path: str) -> None:
-        self.label = "stdout" if path == "-" else path
-        self._owned = path != "-"
-        if path == "-":
-            self._out: IO[bytes] = sys.stdout.buffer
-        elif path.endswith(".gz"):
-            # Level 1: replay output is written once and read by machines; speed matters more.
-            self._out = gzip.open(path, "wb", compresslevel=1)  # type: ignore[assignment]  # noqa: SIM115
-        else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._out = Path(path).open("wb", buffering=1 << 20)  # noqa: SIM115 - see close()
+        self._out = Output(path)
+        self.label = self._out.label
 
     def write(self, result: BlockResult) -> None:
         self._out.write(result.output)
 
     def close(self) -> None:
-        if self._owned:
-            self._out.close()
-        else:
-            self._out.flush()
+        self._out.close()
 
 
 class NullSink:

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from workers.jsonl import is_gzip, is_stdio
 from workers.replay.work import Block
 
-GZIP_MAGIC = b"\x1f\x8b"
 BLOCK_BYTES = 1 << 20
 
 
@@ -27,8 +27,8 @@ class FileSource:
     """A JSON-lines file (plain or gzip, by name or by magic) or stdin (`-`)."""
 
     def __init__(self, path: str | None, label: str | None = None) -> None:
-        self.label = label or ("stdin" if path in (None, "-") else str(path))
-        self._path = None if path in (None, "-") else Path(str(path))
+        self.label = label or ("stdin" if is_stdio(path) else str(path))
+        self._path = None if is_stdio(path) else Path(str(path))
 
     @property
     def total_bytes(self) -> int | None:
@@ -45,8 +45,9 @@ class FileSource:
         if self._path is None:
             yield from _byte_blocks(sys.stdin.buffer, None, size)
             return
+        compressed = is_gzip(self._path)
         with self._path.open("rb") as raw:
-            if self._path.suffix == ".gz" or raw.peek(2)[:2] == GZIP_MAGIC:
+            if compressed:
                 with gzip.GzipFile(fileobj=raw) as unzipped:
                     yield from _byte_blocks(unzipped, raw, size)  # type: ignore[arg-type]
             else:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from workers.broker.connection import KafkaConnection
+from workers.jsonl import encode, values
 from workers.replay.join import EnvelopeIndex, PublishedDecision, decode_envelope, join
 from workers.replay.topic_range import TopicRange
 
@@ -59,7 +59,7 @@ async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPar
         partitions = consumer.partitions_for_topic(topic)
         if partitions:
             return [TopicPartition(topic, p) for p in sorted(partitions)]
-        await consumer._client.force_metadata_update()  # aiokafka has no public refresh
+        await consumer._client.force_metadata_update()  # noqa: SLF001 - aiokafka has no public refresh
         await asyncio.sleep(0.2)
     raise TopicMissing(f"topic {topic!r} does not exist")
 
@@ -183,24 +183,20 @@ async def _decision_ranges(
 
 
 def _spool_entry(decision: PublishedDecision) -> bytes:
-    return (
-        orjson.dumps(
-            {
-                "source": decision.source,
-                "record": decision.record,
-                "snapshot": decision.snapshot,
-                "event_id": decision.event_id,
-            }
-        )
-        + b"\n"
+    return encode(
+        {
+            "source": decision.source,
+            "record": decision.record,
+            "snapshot": decision.snapshot,
+            "event_id": decision.event_id,
+        }
     )
 
 
 def _write_joined(spools: Iterable[IO[bytes]], index: EnvelopeIndex, out: IO[bytes]) -> None:
     for spool in spools:
         spool.seek(0)
-        for line in spool:
-            entry = orjson.loads(line)
+        for entry in values(spool):
             decision = PublishedDecision(
                 entry["source"],
                 entry["source"]["timestamp"],
@@ -208,7 +204,7 @@ def _write_joined(spools: Iterable[IO[bytes]], index: EnvelopeIndex, out: IO[byt
                 entry["snapshot"],
                 entry["event_id"],
             )
-            out.write(orjson.dumps(join(decision, index)) + b"\n")
+            out.write(encode(join(decision, index)))
         spool.close()
     out.flush()
 

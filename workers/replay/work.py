@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-import orjson
-
+from models.json_codec import dumps
 from models.request import StructureError, parse_request
 from policy.engine import decide_or_pend
+from workers.jsonl import DecodeError, RawLine, decode, split_lines
 from workers.offline.adjudicate import error_record
-from workers.offline.jsonlines import DecodeError, RawLine, loads
 from workers.replay.compare import (
     PROVENANCE,
     UNSTAMPED,
@@ -27,8 +25,8 @@ from workers.replay.compare import (
     rule_changes,
     same_but_stamps,
 )
-from workers.replay.ids import uuid7_batch
 from workers.replay.inputs import NotAReplayLine, ReplayInput, read_input
+from workers.stamp import stamps
 
 # Outcome kinds. ALARMS make the run fail: the auditor must look at them.
 DECIDED = "decided"  # no original to compare with
@@ -100,10 +98,7 @@ class BlockResult:
 
 def split_block(block: Block) -> list[Line]:
     """Non-blank lines with their physical line numbers (blank lines are counted, skipped)."""
-    lines = block.read().split(b"\n")
-    if lines and not lines[-1]:
-        lines.pop()
-    return [(block.first_line + i, text.strip()) for i, text in enumerate(lines) if text.strip()]
+    return split_lines(block.read(), block.first_line)
 
 
 def replay_block(block: Block, options: ReplayOptions) -> BlockResult:
@@ -133,22 +128,20 @@ def replay_block(block: Block, options: ReplayOptions) -> BlockResult:
 
 def replay_chunk(lines: list[Line], options: ReplayOptions) -> list[Outcome]:
     """Replay each line; outcomes in line order."""
-    moment = datetime.now(UTC)
-    millis = int(moment.timestamp() * 1000)
-    decided_at = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    ids = uuid7_batch(millis, len(lines)) if options.stamp else [None] * len(lines)
-    return [
-        _replay_line(number, text, options, (ids[i], decided_at))
-        for i, (number, text) in enumerate(lines)
-    ]
+    if options.stamp:
+        ids, decided_at = stamps(len(lines))
+        return [
+            _replay_line(number, text, options, (ids[i], decided_at))
+            for i, (number, text) in enumerate(lines)
+        ]
+    return [_replay_line(number, text, options, (None, "")) for number, text in lines]
 
 
 def _replay_line(
     number: int, text: bytes, options: ReplayOptions, stamp: tuple[str | None, str]
 ) -> Outcome:
     try:
-        value, strict = loads(text)
-        item = read_input(value)
+        item = read_input(decode(text))
     except DecodeError as error:
         return _error(number, text, "decode", str(error))
     except NotAReplayLine as error:
@@ -156,21 +149,22 @@ def _replay_line(
     if item.not_replayable is not None:
         return _not_replayable(number, item)
     try:
-        request = parse_request(item.request, strict_json=strict)
+        # Decoded by models.json_codec: no NaN or Infinity, so the digest's fast path holds.
+        request = parse_request(item.request, strict_json=True)
     except StructureError as error:
         return _error(number, text, "structure", str(error))
     record = decide_or_pend(request, options.version).to_dict()
     if stamp[0] is not None:
         record["decision_id"], record["decided_at"] = stamp
     if options.version is None:
-        output = orjson.dumps(record)
+        output = dumps(record)
         kind, detail, unchecked = _check_reproduced(number, item, record, output)
     else:
         baseline = item.original
         if baseline is None:
             baseline = decide_or_pend(request, None).to_dict()
         kind, detail, unchecked = _check_what_if(number, item, baseline, record)
-        output = orjson.dumps(record)
+        output = dumps(record)
     claim_id = record["claim_id"]
     return Outcome(
         kind,
@@ -246,14 +240,12 @@ def _not_replayable(number: int, item: ReplayInput) -> Outcome:
     }
     if item.source is not None:
         detail["source"] = item.source
-    return Outcome(
-        NOT_REPLAYABLE, number, orjson.dumps({"not_replayable": detail}), None, None, detail
-    )
+    return Outcome(NOT_REPLAYABLE, number, dumps({"not_replayable": detail}), None, None, detail)
 
 
 def _error(number: int, text: bytes, stage: str, message: str) -> Outcome:
     record = error_record(RawLine(number, text), stage, message)
-    return Outcome(ERROR, number, orjson.dumps(record), None, None, record["error"])
+    return Outcome(ERROR, number, dumps(record), None, None, record["error"])
 
 
 def warm_up() -> None:

@@ -16,9 +16,9 @@ import asyncio
 from collections import defaultdict
 from typing import Any
 
-import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from models import json_codec
 from workers.broker.connection import KafkaConnection
 from workers.logging_setup import get_logger
 from workers.settings import Settings
@@ -46,8 +46,8 @@ class ReferenceTables:
             table.pop(name, None)
             return
         try:
-            record = orjson.loads(value)
-        except orjson.JSONDecodeError:
+            record = json_codec.loads(value)
+        except json_codec.JSONDecodeError:
             log.warning("reference record is not JSON", topic=topic)
             return
         if not isinstance(record, dict):

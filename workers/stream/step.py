@@ -14,8 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
-import orjson
-
+from models import json_codec
 from models.decision import DecisionRecord
 from models.envelope import (
     EnvelopeError,
@@ -111,7 +110,7 @@ def is_history_import(message: Inbound) -> bool:
 
 def import_history(message: Inbound, state: MemberState) -> Outcome:
     """Decisions made before the worker existed, published on the by-member topic."""
-    imported = orjson.loads(message.value or b"{}")
+    imported = json_codec.loads(message.value or b"{}")
     if isinstance(imported, dict):
         state.merge_import(imported)
     return Outcome(state=state, imported=True)
@@ -182,7 +181,8 @@ def decide(
     context: dict[str, Any] | None = None
     try:
         context = build_context(claim, processing_date, references, state)
-        # The envelope was decoded by orjson: no NaN or Infinity, so the digest's fast path holds.
+        # The envelope was decoded by json_codec (no NaN or Infinity, integers exact), so the
+        # digest's fast path holds.
         request = parse_request({"claim": claim, "context": context}, strict_json=True)
     except Exception as error:
         return internal_error_record(claim, processing_date, error, context), context, "enrichment"
@@ -198,7 +198,7 @@ def decision_headers(
     topics alone (workers/replay/join.py reads them)."""
     headers = [("decision", record.decision.encode()), ("input.event_id", event_id.encode())]
     if context is not None:
-        headers.append(("enrichment.snapshot", orjson.dumps(context)))
+        headers.append(("enrichment.snapshot", json_codec.dumps(context)))
     return headers
 
 
@@ -209,7 +209,7 @@ def fhir_bundle(
     rendered from the same record and request as the decision itself."""
     decision = record.to_dict()
     request = {"claim": claim, "context": context}
-    return orjson.dumps(
+    return json_codec.dumps(
         bundle([claim_response(decision, request), explanation_of_benefit(decision, request)])
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -191,3 +192,23 @@ def test_eligibility_wait_counts_from_occurred_at_and_only_for_unknown_members()
         NOW.timestamp() + 2.0,
     )
     assert step.eligibility_deadline(forwarded, references_of(SEED), 2.0) is None
+
+
+def test_an_integer_beyond_64_bits_crosses_both_hops_as_that_integer() -> None:
+    """§2.5 on the worker's path: hop 1 forwards the bytes, hop 2 decodes them exactly (orjson
+    alone reads 1e20 as a float, a missing fact: P3 instead of the approval)."""
+    case = CASES["ITDD-TC-006"]
+    claim = copy.deepcopy(case["claim"])
+    claim["documentation"]["conservative_therapy_failed_months"] = "@@MONTHS@@"
+    raw = envelope({**case, "claim": claim}).replace(b'"@@MONTHS@@"', b"1" + b"0" * 20)
+    [forward] = step.intake(Record(raw)).outputs
+    assert forward.destination is Destination.FORWARD and forward.value == raw
+    outcome = step.adjudicate(
+        decode_forwarded(forward.value),
+        MemberState(),
+        references_of(case),
+        now=NOW,
+        publish_fhir=False,
+    )
+    assert outcome.record is not None
+    assert (outcome.record.decision, outcome.record.claim_status_category) == ("approve", "F1")
