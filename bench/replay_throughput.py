@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from workers.replay.corpus import CorpusSpec, build_templates
-from workers.replay.corpus_writer import write_corpus
+from workers.corpus.templates import CorpusSpec, build_templates
+from workers.corpus.writer import write_corpus
 from workers.replay.pipeline import run_replay
 from workers.replay.sinks import FileSink
 from workers.replay.sources import FileSource

@@ -13,7 +13,7 @@ from workers.logging_setup import configure_logging, get_logger
 from workers.settings import Settings
 from workers.stream.app import build
 from workers.stream.eos.contract import check_versions, transactional_id
-from workers.topics import ensure_topics, topic_specs
+from workers.stream.topics import ensure_topics, topic_specs
 
 # Exit status of a worker whose stream loop failed (EX_SOFTWARE: an internal error).
 PIPELINE_FAILED = 70

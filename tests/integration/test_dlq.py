@@ -14,10 +14,10 @@ import orjson
 import pytest
 
 from tests.cases import CASES_FILE, load_cases
-from workers.harness import (
+from tests.integration.streams import claim_stream
+from workers.demo.driver import (
     WorkerProcess,
     case_feed,
-    claim_stream,
     envelope,
     header_map,
     isolated_settings,
@@ -25,7 +25,7 @@ from workers.harness import (
     read_settled,
     read_topic,
 )
-from workers.topics import ensure_topics
+from workers.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

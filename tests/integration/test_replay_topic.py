@@ -24,7 +24,7 @@ from policy.engine import decide
 from tests.cases import load_cases
 from tests.integration.kafka_util import create_topics, unique_name
 from workers.cli import main
-from workers.harness import (
+from workers.demo.driver import (
     WorkerProcess,
     case_feed,
     envelope,
@@ -35,7 +35,7 @@ from workers.harness import (
 )
 from workers.replay.join import EVENT_ID_HEADER, SNAPSHOT_HEADER
 from workers.stamp import stamp
-from workers.topics import ensure_topics
+from workers.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

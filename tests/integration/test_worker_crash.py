@@ -18,16 +18,16 @@ from aiokafka import AIOKafkaProducer
 
 from tests.cases import load_cases
 from tests.integration.kafka_util import KafkaBroker
-from workers.harness import (
+from tests.integration.streams import claim_stream
+from workers.demo.driver import (
     WorkerProcess,
     case_feed,
-    claim_stream,
     isolated_settings,
     produce,
     read_settled,
 )
 from workers.settings import Settings
-from workers.topics import ensure_topics
+from workers.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

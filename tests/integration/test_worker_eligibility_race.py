@@ -15,14 +15,14 @@ import orjson
 import pytest
 
 from tests.cases import load_cases
-from workers.harness import (
+from workers.demo.driver import (
     WorkerProcess,
     case_feed,
     isolated_settings,
     produce,
     read_topic,
 )
-from workers.topics import ensure_topics
+from workers.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ import pytest
 from models.request import parse_request
 from policy.engine import decide
 from tests.cases import load_cases
-from workers.harness import (
+from workers.demo.driver import (
     WorkerProcess,
     case_feed,
     header_map,
@@ -26,7 +26,7 @@ from workers.harness import (
     produce,
     read_settled,
 )
-from workers.topics import ensure_topics
+from workers.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

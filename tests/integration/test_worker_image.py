@@ -38,7 +38,7 @@ from tests.integration.worker_image import (
     logs_of,
     worker_image,
 )
-from workers.harness import (
+from workers.demo.driver import (
     case_feed,
     isolated_settings,
     load_feed,
@@ -46,7 +46,7 @@ from workers.harness import (
     read_topic,
     settings_env,
 )
-from workers.topics import ensure_topics
+from workers.stream.topics import ensure_topics
 
 # The first run on a machine builds both images (debootstrap included): minutes.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]

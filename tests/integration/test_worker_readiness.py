@@ -17,8 +17,8 @@ import pytest
 
 from tests.cases import load_cases
 from tests.integration.kafka_util import KafkaBroker
-from workers.harness import WorkerProcess, case_feed, isolated_settings, load_feed, read_settled
-from workers.topics import ensure_topics
+from workers.demo.driver import WorkerProcess, case_feed, isolated_settings, load_feed, read_settled
+from workers.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

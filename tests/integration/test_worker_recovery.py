@@ -31,8 +31,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from tests.cases import load_cases
 from tests.integration.kafka_util import KafkaBroker, key_partition
+from tests.integration.streams import StreamClaim, claim_stream
 from tests.integration.test_worker_crash import assert_exactly_one_each, feed_references
-from workers.harness import StreamClaim, WorkerProcess, claim_stream, isolated_settings
+from workers.demo.driver import WorkerProcess, isolated_settings
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -26,7 +26,7 @@ from tests.integration.kafka_util import create_topics
 from tests.integration.secure_broker import ClientKind, SecureBroker
 from tests.integration.test_worker_end_to_end import UNSTAMPED, offline
 from workers.broker.connection import KafkaConnection
-from workers.harness import (
+from workers.demo.driver import (
     WorkerProcess,
     case_feed,
     isolated_settings,
@@ -36,7 +36,7 @@ from workers.harness import (
     settings_env,
 )
 from workers.settings import ENV_PREFIX, Settings
-from workers.topics import ensure_topics
+from workers.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 

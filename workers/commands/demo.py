@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from workers.broker.connection import KafkaConnection
     from workers.broker.preflight import AccessNeeds, check_access
-    from workers.harness import (
+    from workers.demo.driver import (
         WorkerProcess,
         case_feed,
         isolated_settings,
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from workers.jsonl import read_values
     from workers.logging_setup import configure_logging
-    from workers.topics import ensure_topics
+    from workers.stream.topics import ensure_topics
 
     configure_logging("console", "WARNING")
     cases = read_values(args.cases)

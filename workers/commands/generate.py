@@ -50,8 +50,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workers.replay.corpus import CorpusSpec, build_templates
-    from workers.replay.corpus_writer import write_corpus
+    from workers.corpus.templates import CorpusSpec, build_templates
+    from workers.corpus.writer import write_corpus
     from workers.replay.progress import Progress
 
     if args.count < 0 or not 0.0 <= args.malformed_share <= 1.0 or args.variants < 1:

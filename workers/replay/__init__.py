@@ -6,5 +6,5 @@ processes (`parallel`), in input order; a *sink* (file or topic) takes the new r
 `report` collects what a reader must see: claims that did not reproduce, what-if transitions,
 claims that could not be replayed and lines that were not readable.
 
-`generate` builds seeded synthetic corpora in the same file format (`corpus`, `corpus_writer`).
+`generate` builds seeded synthetic corpora in the same file format (`workers/corpus/`).
 """

@@ -27,8 +27,8 @@ from workers.stream.hops import Hops
 from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
 from workers.stream.step import Destination
+from workers.stream.topics import DLQ_HEADROOM
 from workers.stream.web import register_endpoints
-from workers.topics import DLQ_HEADROOM
 
 # The consumer's heartbeat interval (at most a third of the session timeout): a rebalance
 # reaches a member with its next heartbeat, so the interval is part of every join and leave.

@@ -7,7 +7,7 @@ import pytest
 
 from policy.member_history import MemberState, build_context, eligibility_snapshot
 from tests.cases import load_cases
-from workers.harness import case_feed
+from workers.demo.driver import case_feed
 from workers.settings import Settings
 from workers.stream.reference import ReferenceTables
 

@@ -13,8 +13,8 @@ from models.request import parse_request
 from policy.engine import decide
 from tests.unit.replay.helpers import CASES, CASES_FILE, replay
 from workers.cli import main
-from workers.replay.corpus import CorpusSpec, Template, build_templates
-from workers.replay.corpus_writer import corpus_lines
+from workers.corpus.templates import CorpusSpec, Template, build_templates
+from workers.corpus.writer import corpus_lines
 
 SPEC = CorpusSpec(count=300, seed=7, with_decisions=True, variants=160)
 

@@ -13,8 +13,8 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+from workers.corpus.templates import CLAIM_TOKEN, MEMBER_TOKEN, CorpusSpec, Template
 from workers.jsonl import Output
-from workers.replay.corpus import CLAIM_TOKEN, MEMBER_TOKEN, CorpusSpec, Template
 from workers.replay.progress import Progress
 from workers.stamp import RANDOM_BITS, decided_at_of_millis, uuid7_text
 
