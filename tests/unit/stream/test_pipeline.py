@@ -49,6 +49,7 @@ class FakeProducer:
         self.id = options.get("transactional_id", "idempotent")
         self.writes: list[Any] = []
         self.stopped = False
+        self.flushes = 0
         broker.producers.append(self)
 
     async def start(self) -> None:
@@ -56,6 +57,9 @@ class FakeProducer:
 
     async def stop(self) -> None:
         self.stopped = True
+
+    async def flush(self) -> None:
+        self.flushes += 1
 
     async def begin_transaction(self) -> None:
         self.writes = []
@@ -306,8 +310,10 @@ async def test_at_least_once_commits_offsets_after_the_outputs() -> None:
     await pipe.step()
     assert broker.transactions == []
     assert broker.committed == {tp(0): 2}
-    [shared] = broker.producers
-    assert [write[0] for write in shared.writes] == ["decisions", CHANGELOG] * 2
+    [producer] = broker.producers
+    assert producer.id == "idempotent"
+    assert [write[0] for write in producer.writes] == ["decisions", CHANGELOG] * 2
+    assert producer.flushes == 1
 
 
 async def test_lag_is_zero_when_the_commit_reached_the_end() -> None:

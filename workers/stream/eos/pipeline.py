@@ -24,8 +24,8 @@ Why each piece:
   sought again); a record below the task's position is a re-delivery and skipped.
 - A failed transaction (an error of the broker, a timeout, a fence) aborts, and task k is
   rebuilt from the changelog and the committed offsets.
-- At-least-once: one idempotent producer; a task's offsets are committed once every output
-  sent before them is acknowledged.
+- At-least-once: an idempotent producer per task; a task's offsets are committed once every
+  output sent before them is acknowledged.
 """
 
 from __future__ import annotations
@@ -118,7 +118,6 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         self._lock = asyncio.Lock()
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
-        self._shared_producer: AIOKafkaProducer | None = None
         self._next_commit = 0.0
         self.consumer: AIOKafkaConsumer
         self.changelog = ChangelogReader(config.changelog, config.client_options, config.consumer)
@@ -143,9 +142,6 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
             partition_assignment_strategy=(RangePartitionAssignor,),
         )
         await self.changelog.start()
-        if not self.config.exactly_once:
-            self._shared_producer = self._producer(None)
-            await self._shared_producer.start()
         await self.consumer.start()
         self.consumer.subscribe(list(self.config.inputs), listener=self)
         self._next_commit = time.monotonic() + self.config.commit_interval
@@ -167,8 +163,6 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         for task in list(self.tasks.values()):
             await self._close(task)
         self.tasks.clear()
-        if self._shared_producer is not None:
-            await self._shared_producer.stop()
         await self.changelog.stop()
 
     async def _run(self) -> None:
@@ -296,34 +290,61 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def _commit_all(self) -> None:
         tasks = [task for task in self.tasks.values() if not task.failed]
-        await asyncio.gather(*(self._commit(task) for task in tasks))
+        if self.config.exactly_once:
+            await asyncio.gather(*(self._commit(task) for task in tasks))
+        else:
+            await self._commit_acknowledged(tasks)
 
-    async def _commit(self, task: PartitionTask) -> None:
-        moved = {
+    def _moved(self, task: PartitionTask) -> dict[TopicPartition, int]:
+        return {
             tp: position
             for tp, position in task.position.items()
             if position != task.committed.get(tp)
         }
-        if not moved and not task.in_transaction and not task.unacked:
+
+    async def _commit(self, task: PartitionTask) -> None:
+        """Exactly-once: task k's offsets into its transaction, and the transaction committed."""
+        moved = self._moved(task)
+        if not moved and not task.in_transaction:
             return
         try:
-            if self.config.exactly_once:
-                if not task.in_transaction:
-                    await task.producer.begin_transaction()
-                    task.in_transaction = True
-                if moved:
-                    await task.producer.send_offsets_to_transaction(moved, self.config.group_id)
-                await task.producer.commit_transaction()
-                task.in_transaction = False
-            else:
-                unacked, task.unacked = task.unacked, []
-                await asyncio.gather(*unacked)
-                if moved:
-                    await self.consumer.commit(moved)
+            if not task.in_transaction:
+                await task.producer.begin_transaction()
+                task.in_transaction = True
+            if moved:
+                await task.producer.send_offsets_to_transaction(moved, self.config.group_id)
+            await task.producer.commit_transaction()
+            task.in_transaction = False
         except KafkaError as error:
             await self._fail(task, error)
             return
         task.committed.update(moved)
+
+    async def _commit_acknowledged(self, tasks: list[PartitionTask]) -> None:
+        """At-least-once: once everything sent is acknowledged (a flush of each producer), the
+        offsets of every task whose outputs all arrived, in one commit."""
+        await asyncio.gather(*(task.producer.flush() for task in tasks if task.unacked))
+        offsets: dict[TopicPartition, int] = {}
+        committing = []
+        for task in tasks:
+            unacked, task.unacked = task.unacked, []
+            error = next((e for e in map(_delivery_error, unacked) if e is not None), None)
+            if error is not None:
+                await self._fail(task, error)
+                continue
+            moved = self._moved(task)
+            if moved:
+                offsets.update(moved)
+                committing.append((task, moved))
+        if not offsets:
+            return
+        try:
+            await self.consumer.commit(offsets)
+        except KafkaError as error:  # a rebalance under way: the next owner reads them again
+            log.warning("offset commit failed", error_class=type(error).__name__)
+            return
+        for task, moved in committing:
+            task.committed.update(moved)
 
     async def _fail(self, task: PartitionTask, error: BaseException) -> None:
         """Task k cannot go on: its transaction is aborted and k rebuilt from what is committed.
@@ -415,20 +436,19 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
             self.tasks[k] = task
             self.consumer.resume(*task.tps)
 
-    def _producer(self, partition: int | None) -> AIOKafkaProducer:
-        if self._shared_producer is not None:
-            return self._shared_producer
+    def _producer(self, partition: int) -> AIOKafkaProducer:
+        """Task k's producer: transactional (`<app_id>-0-k`), or idempotent at-least-once (one
+        per task there too: aiokafka's sender loop costs more per record when it serves all)."""
         options = {**self.config.client_options, **self.config.producer_options}
-        if partition is None:
+        if not self.config.exactly_once:
             return self.config.producer(**options, enable_idempotence=True)
         return self.config.producer(
             **options, transactional_id=transactional_id(self.config.group_id, partition)
         )
 
     async def _close(self, task: PartitionTask) -> None:
-        if task.producer is not self._shared_producer:
-            await self._abort(task)
-            await task.producer.stop()
+        await self._abort(task)
+        await task.producer.stop()
 
     # -- what operators see -----------------------------------------------------------------
 
@@ -450,6 +470,16 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
     def restore_remaining(self) -> Iterator[tuple[str, int, int]]:
         for partition, remaining in sorted(self.changelog.remaining.items()):
             yield self.config.changelog, partition, remaining
+
+
+def _delivery_error(delivery: asyncio.Future[Any]) -> BaseException | None:
+    """Why an acknowledged send failed (None: it arrived)."""
+    if delivery.cancelled():
+        return asyncio.CancelledError()
+    if not delivery.done():
+        return TimeoutError("send not acknowledged")
+    error: BaseException | None = delivery.exception()
+    return error
 
 
 def member_state_of(state: State, key: bytes | None) -> MemberState:
