@@ -69,3 +69,21 @@ worker-image:
 # engines (.ci/wheel-check). Needs the package index, not the dev venv.
 wheel-check:
 	bash .ci/wheel-check
+
+.PHONY: bench-e2e bench-e2e-smoke
+
+# bench/e2e: raw aiokafka pipeline, Quix Streams app and our worker, each exactly-once and
+# at-least-once, on the same claims and one local broker: backlog throughput, CPU per claim,
+# latency at 25/50/75 % load, burst drain; table on stdout, JSON + PNG in bench/e2e/out/.
+# Full run < 10 min on 2 cores (asserts our worker >= Quix, exactly-once); smoke ~2-3 min (CI).
+bench-e2e: venv $(VENV)/.bench-installed
+	$(BIN)/python -m bench.e2e
+
+bench-e2e-smoke: venv $(VENV)/.bench-installed
+	$(BIN)/python -m bench.e2e --smoke
+
+# The `bench` extra's requirements only: `pip install -e '.[bench]'` would rebuild the engine.
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]))' > $(VENV)/bench-requirements.txt
+	$(BIN)/pip install --quiet -r $(VENV)/bench-requirements.txt
+	touch $@
