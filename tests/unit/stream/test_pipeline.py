@@ -149,10 +149,17 @@ class FakeConsumer:
             self.positions[tp] = records[-1].offset + 1
         return batch
 
+    def _require(self, tp: TopicPartition) -> None:
+        if self.group is not None and tp not in self.assigned:
+            raise IllegalStateError(f"No current assignment for partition {tp}")
+
     def seek(self, tp: TopicPartition, offset: int) -> None:
+        self._require(tp)
         self.positions[tp] = offset
 
     def pause(self, *tps: TopicPartition) -> None:
+        for tp in tps:
+            self._require(tp)
         self.paused.update(tps)
 
     def resume(self, *tps: TopicPartition) -> None:
@@ -206,8 +213,26 @@ def records(partition: int, *offsets: int) -> list[Record]:
 async def started(broker: Broker, *partitions: int, **options: Any) -> Pipeline:
     pipe = pipeline(broker, **options)
     await pipe.connect()
-    await pipe.on_partitions_assigned({tp(k) for k in partitions})
+    await assign(pipe, *partitions)
     return pipe
+
+
+async def revoke(pipe: Pipeline) -> None:
+    """As aiokafka: the assignment is dropped, then the listener is called."""
+    consumer = group(pipe)
+    revoked, consumer.assigned = set(consumer.assigned), set()
+    await pipe.on_partitions_revoked(revoked)
+
+
+async def assign(pipe: Pipeline, *partitions: int) -> None:
+    consumer = group(pipe)
+    consumer.assigned = {tp(k) for k in partitions}
+    await pipe.on_partitions_assigned(set(consumer.assigned))
+
+
+async def rebalance(pipe: Pipeline, *partitions: int) -> None:
+    await revoke(pipe)
+    await assign(pipe, *partitions)
 
 
 def group(pipe: Pipeline) -> FakeConsumer:
@@ -235,8 +260,7 @@ async def test_a_batch_fetched_before_a_rebalance_is_read_again_not_processed() 
 
     async def rebalance_during_fetch(*_: Any, **__: Any) -> dict[TopicPartition, list[Any]]:
         consumer.positions[tp(0)] = 3  # the fetch returned offsets 0..2
-        await pipe.on_partitions_revoked({tp(0)})
-        await pipe.on_partitions_assigned({tp(0)})
+        await rebalance(pipe, 0)
         return {tp(0): records(0, 0, 1, 2)}
 
     consumer.getmany = rebalance_during_fetch  # type: ignore[method-assign]
@@ -252,10 +276,10 @@ async def test_revoke_commits_kept_partitions_resume_new_ones_restore_lost_ones_
     consumer.batches.append({tp(0): records(0, 0, 1), tp(1): records(1, 0)})
     await pipe.step()
     assert broker.transactions == []
-    await pipe.on_partitions_revoked({tp(0), tp(1)})
+    await revoke(pipe)
     assert broker.committed == {tp(0): 2, tp(1): 1}  # everything processed, before anything moves
     broker.committed[tp(2)] = 7  # partition 2 was another worker's
-    await pipe.on_partitions_assigned({tp(0), tp(2)})
+    await assign(pipe, 0, 2)
     assert sorted(pipe.tasks) == [0, 2]
     assert consumer.positions[tp(0)] == 2 and consumer.positions[tp(2)] == 7
     assert not consumer.paused & {tp(0), tp(2)}
@@ -359,3 +383,20 @@ async def test_a_rebalance_beginning_mid_batch_commits_the_processed_records() -
     assert broker.committed == {tp(0): 3}
     [(_, fate, writes)] = broker.transactions
     assert fate == "committed" and writes[-1] == ("offsets", {tp(0): 3})
+
+
+async def test_a_commit_failing_during_a_revoke_drops_the_task_and_the_assignment_reopens_it() -> (
+    None
+):
+    broker = Broker()
+    pipe = await started(broker, 0, interval=60.0)
+    consumer = group(pipe)
+    consumer.batches.append({tp(0): records(0, 0, 1)})
+    await pipe.step()
+    broker.fail_commit = KafkaTimeoutError()
+    await revoke(pipe)  # its commit fails while aiokafka has no assignment
+    assert pipe.tasks == {}
+    assert [fate for _, fate, _ in broker.transactions] == ["aborted"]
+    await assign(pipe, 0)
+    assert consumer.positions[tp(0)] == 0 and tp(0) not in consumer.paused
+    assert pipe.tasks[0].state == {}

@@ -217,10 +217,16 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
     def _rewind(self, batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
         """A batch fetched before a rebalance (or a rebuilt task) is not processed: its
         partitions are read again from the last processed record."""
-        for tp in batch:
+        for tp in self._assigned(batch):  # the assignment listener seeks the others
             task = self.tasks.get(tp.partition)
             if task is not None and not task.failed:
                 self.consumer.seek(tp, task.position[tp])
+
+    def _assigned(self, tps: Iterable[TopicPartition]) -> list[TopicPartition]:
+        """The partitions of `tps` the consumer has now: aiokafka drops its assignment before
+        it calls the revoke listener, and refuses to seek or pause what it does not have."""
+        assigned = self.consumer.assignment()
+        return [tp for tp in tps if tp in assigned]
 
     # -- one event --------------------------------------------------------------------------
 
@@ -352,7 +358,8 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         Fenced too: the broker also fences a producer whose transaction outlived its timeout (a
         long broker outage), and the group, not the fence, says who owns k. A worker that really
         lost k fences the owner once more and then learns of the rebalance at its next
-        heartbeat; every transaction stays whole either way.
+        heartbeat; every transaction stays whole either way. During a rebalance the task is only
+        dropped: the assignment that follows opens k again if this worker still has it.
         """
         task.failed = True
         log.warning(
@@ -360,13 +367,16 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
             partition=task.partition,
             error_class=type(error).__name__,
         )
-        self.consumer.pause(*task.tps)
+        assigned = self._assigned(task.tps)
+        if assigned:
+            self.consumer.pause(*assigned)
         if not isinstance(error, ProducerFenced):
             await self._abort(task)
         task.in_transaction = False
         await self._close(task)
         self.tasks.pop(task.partition, None)
-        await self._open({task.partition})
+        if len(assigned) == len(task.tps) and not self.rebalancing:
+            await self._open({task.partition})
 
     async def _abort(self, task: PartitionTask) -> None:
         if self.config.exactly_once and task.in_transaction:
@@ -396,7 +406,7 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         # Before any await: the fetcher must not read a new partition from a stale offset.
         for tp in assigned:
             task = self.tasks.get(tp.partition)
-            if task is not None and tp in task.position:
+            if task is not None and not task.failed and tp in task.position:
                 self.consumer.seek(tp, task.position[tp])
             else:
                 self.consumer.pause(tp)
@@ -461,7 +471,7 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         """Per assigned input partition: the last stable offset (from the latest fetch) minus
         the committed offset; 0 when caught up (the commit is past the last marker)."""
         for task in sorted(self.tasks.values(), key=lambda task: task.partition):
-            for tp in task.tps:
+            for tp in self._assigned(task.tps):
                 end = self.consumer.last_stable_offset(tp)
                 committed = task.committed.get(tp)
                 if end is not None and committed is not None:
