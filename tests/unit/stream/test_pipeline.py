@@ -4,15 +4,21 @@ offset is committed, and what happens to a batch around a rebalance or a failed 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import IllegalStateError, KafkaTimeoutError, ProducerFenced
+from aiokafka.errors import (
+    IllegalStateError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    ProducerFenced,
+)
 
 from policy.member_history import MemberState
+from workers.stream.eos import pipeline as pipeline_module
 from workers.stream.eos.changelog import State
 from workers.stream.eos.pipeline import Pipeline, PipelineConfig
 from workers.stream.step import Destination, Outcome, Output
@@ -39,6 +45,7 @@ class Broker:
         self.changelog: dict[int, list[tuple[bytes, bytes]]] = {}
         self.transactions: list[tuple[str, str, list[Any]]] = []  # (id, fate, writes)
         self.fail_commit: BaseException | None = None
+        self.refuse_starts = 0  # producer starts that fail (a broker not answering)
         self.producers: list[FakeProducer] = []
         self.consumers: list[FakeConsumer] = []
 
@@ -53,7 +60,9 @@ class FakeProducer:
         broker.producers.append(self)
 
     async def start(self) -> None:
-        pass
+        if self.broker.refuse_starts:
+            self.broker.refuse_starts -= 1
+            raise KafkaConnectionError("Unable to bootstrap from 127.0.0.1:9092")
 
     async def stop(self) -> None:
         self.stopped = True
@@ -185,7 +194,13 @@ async def forward(record: Any, state: State) -> Outcome:
     return Outcome(outputs=[Output(Destination.DECISION, record.key, record.value)], state=member)
 
 
-def pipeline(broker: Broker, *, exactly_once: bool = True, interval: float = 0.0) -> Pipeline:
+def pipeline(
+    broker: Broker,
+    *,
+    exactly_once: bool = True,
+    interval: float = 0.0,
+    on_failure: Callable[[], None] = lambda: None,
+) -> Pipeline:
     config = PipelineConfig(
         group_id="app",
         inputs={IN: forward},
@@ -199,7 +214,7 @@ def pipeline(broker: Broker, *, exactly_once: bool = True, interval: float = 0.0
         consumer=lambda **options: FakeConsumer(broker, **options),
         producer=lambda **options: FakeProducer(broker, **options),
     )
-    return Pipeline(config, lambda record, outcome: None)
+    return Pipeline(config, lambda record, outcome: None, on_failure)
 
 
 def tp(partition: int) -> TopicPartition:
@@ -400,3 +415,28 @@ async def test_a_commit_failing_during_a_revoke_drops_the_task_and_the_assignmen
     await assign(pipe, 0)
     assert consumer.positions[tp(0)] == 0 and tp(0) not in consumer.paused
     assert pipe.tasks[0].state == {}
+
+
+async def test_opening_a_partition_is_retried_while_the_broker_does_not_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline_module, "OPEN_RETRY_PAUSE_SECONDS", 0.0)
+    broker = Broker()
+    broker.refuse_starts = 2
+    pipe = await started(broker, 0)
+    assert sorted(pipe.tasks) == [0] and not pipe.failed
+    assert [p.stopped for p in broker.producers] == [True, True, False]  # none left behind
+
+
+async def test_a_partition_that_cannot_be_opened_stops_the_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline_module, "OPEN_RETRY_PAUSE_SECONDS", 0.0)
+    monkeypatch.setattr(pipeline_module, "OPEN_RETRY_SECONDS", 0.0)
+    broker = Broker()
+    broker.refuse_starts = 1
+    stopped: list[bool] = []
+    pipe = pipeline(broker, on_failure=lambda: stopped.append(True))  # the runner's SIGTERM
+    await pipe.connect()
+    await assign(pipe, 0)
+    assert pipe.failed and stopped == [True] and pipe.tasks == {}

@@ -58,6 +58,10 @@ Observer = Callable[[ConsumerRecord[Any, Any], Outcome], None]
 MAX_RECORDS = 2000
 # How long stop waits for the batch in hand (an eligibility wait is at most its grace period).
 STOP_GRACE_SECONDS = 10.0
+# Opening a partition's task (fence, restore) is retried this long, this often, then the worker
+# stops: past the rebalance timeout the group has moved on anyway.
+OPEN_RETRY_SECONDS = 30.0
+OPEN_RETRY_PAUSE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -421,24 +425,48 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         log.info("partitions assigned", partitions=sorted(partitions))
 
     async def _open(self, partitions: set[int]) -> None:
+        """Open the tasks of `partitions`, retried while the broker does not answer (a
+        rebalance during an outage). A worker that cannot open them in OPEN_RETRY_SECONDS
+        stops (exit 70) rather than keep partitions paused that no one else may read."""
+        deadline = time.monotonic() + OPEN_RETRY_SECONDS
+        while partitions:
+            try:
+                await self._open_once(partitions)
+                return
+            except (KafkaError, OSError) as error:
+                if time.monotonic() >= deadline:
+                    log.error(
+                        "cannot open partitions: stopping the worker", partitions=sorted(partitions)
+                    )
+                    self.failed = True
+                    self._on_failure()
+                    return
+                log.warning(
+                    "opening partitions failed: retrying",
+                    partitions=sorted(partitions),
+                    error_class=type(error).__name__,
+                )
+                await asyncio.sleep(OPEN_RETRY_PAUSE_SECONDS)
+
+    async def _open_once(self, partitions: set[int]) -> None:
         """Fence, restore, seek, resume: task k is ready to read."""
-        if not partitions:
-            return
         producers = {k: self._producer(k) for k in partitions}
-        await asyncio.gather(*(producer.start() for producer in producers.values()))
-        states = await self.changelog.restore(partitions)
-        tasks = {
-            k: PartitionTask(
-                k, producers[k], states[k], tuple(TopicPartition(t, k) for t in self.config.inputs)
+        tps = [TopicPartition(topic, k) for k in sorted(partitions) for topic in self.config.inputs]
+        try:
+            await asyncio.gather(*(producer.start() for producer in producers.values()))
+            states = await self.changelog.restore(partitions)
+            answers = await asyncio.gather(*map(self.consumer.committed, tps))
+            committed = dict(zip(tps, answers, strict=True))
+            fresh = [tp for tp in tps if committed[tp] is None]
+            first = await self.consumer.beginning_offsets(fresh) if fresh else {}
+        except BaseException:
+            for producer in producers.values():
+                await producer.stop()
+            raise
+        for k in sorted(partitions):
+            task = PartitionTask(
+                k, producers[k], states[k], tuple(tp for tp in tps if tp.partition == k)
             )
-            for k in partitions
-        }
-        tps = [tp for task in tasks.values() for tp in task.tps]
-        answers = await asyncio.gather(*map(self.consumer.committed, tps))
-        committed = dict(zip(tps, answers, strict=True))
-        fresh = [tp for tp in tps if committed[tp] is None]
-        first = await self.consumer.beginning_offsets(fresh) if fresh else {}
-        for k, task in sorted(tasks.items()):
             for tp in task.tps:
                 offset = committed[tp]
                 task.committed[tp] = task.position[tp] = first[tp] if offset is None else offset
