@@ -75,7 +75,8 @@ wheel-check:
 # bench/e2e: raw aiokafka pipeline, Quix Streams app and our worker, each exactly-once and
 # at-least-once, on the same claims and one local broker: backlog throughput, CPU per claim,
 # latency at 25/50/75 % load, burst drain; table on stdout, JSON + PNG in bench/e2e/out/.
-# Full run < 10 min on 2 cores (asserts our worker >= Quix, exactly-once); smoke ~2-3 min (CI).
+# Full run < 10 min on 2 cores (prints the target: our worker >= Quix, exactly-once); smoke
+# ~2-3 min (CI: every peer decides every claim once).
 bench-e2e: venv $(VENV)/.bench-installed
 	$(BIN)/python -m bench.e2e
 
