@@ -61,7 +61,6 @@ class Worker:
     pipeline: Pipeline
     references: ReferenceTables
     broker: BrokerWatch
-    metrics: Metrics
 
 
 def create_app(settings: Settings) -> AdjudicatorApp:
@@ -129,7 +128,7 @@ def build(settings: Settings) -> Worker:
     )
     app.pipeline = pipeline
     broker = BrokerWatch(KafkaConnection.from_settings(settings))
-    worker = Worker(app, pipeline, references, broker, metrics)
+    worker = Worker(app, pipeline, references, broker)
     app.task(references.run)
     app.task(broker.run)
     metrics.watch_broker(lambda: broker.connected)

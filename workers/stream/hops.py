@@ -15,11 +15,11 @@ from typing import Any
 from aiokafka import ConsumerRecord
 
 from models.envelope import EnvelopeError, decode_forwarded
+from policy.member_history import MemberState
 from workers.logging_setup import get_logger
 from workers.settings import Settings
 from workers.stream import step
 from workers.stream.eos.changelog import State
-from workers.stream.eos.pipeline import member_state_of
 from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
 from workers.stream.step import Outcome
@@ -109,6 +109,14 @@ class Hops:
             metrics.rules.labels(rule_id).inc()
         if outcome.occurred_at is not None:
             metrics.latency.observe(max(0.0, time.time() - outcome.occurred_at))
+
+
+def member_state_of(state: State, key: bytes | None) -> MemberState:
+    """The member's state (a fresh one for a new member); the step changes it in place."""
+    if key is None:
+        return MemberState()
+    found = state.get(key)
+    return found if found is not None else MemberState()
 
 
 def _claim_id(outcome: Outcome) -> str | None:

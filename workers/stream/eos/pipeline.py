@@ -42,7 +42,6 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaError, ProducerFenced
 from mode import Service
 
-from policy.member_history import MemberState
 from workers.logging_setup import get_logger
 from workers.stream.eos.changelog import ChangelogReader, State
 from workers.stream.eos.contract import transactional_id
@@ -518,11 +517,3 @@ def _delivery_error(delivery: asyncio.Future[Any]) -> BaseException | None:
         return TimeoutError("send not acknowledged")
     error: BaseException | None = delivery.exception()
     return error
-
-
-def member_state_of(state: State, key: bytes | None) -> MemberState:
-    """The member's state (a fresh one for a new member); the hop changes it in place."""
-    if key is None:
-        return MemberState()
-    found = state.get(key)
-    return found if found is not None else MemberState()
