@@ -22,6 +22,15 @@ PendReason = Literal[
     "documentation_requested",
     "internal_error",
 ]
+# claim-lifecycle.md L.2: why a record was made. A claim's first record is `claim_submitted`;
+# every later one re-adjudicates the claim after one of the four follow-ups.
+Trigger = Literal[
+    "claim_submitted",
+    "documentation_received",
+    "documentation_deadline",
+    "prior_authorization_updated",
+    "clinical_review_completed",
+]
 
 FINDING_NOTE = (
     "E/I for this indication; not payment-determinative because another pointed indication "
@@ -100,6 +109,9 @@ class DecisionRecord(_Frozen):
     reference_versions: ReferenceVersions
     processing_date: str | None
     decided_at: str | None = None
+    # L.2: the `decision_id` of the claim's record this one replaces (None on its first record).
+    supersedes: str | None = None
+    trigger: Trigger = "claim_submitted"
     decision: Decision
     partial: bool = False
     claim_status_category: StatusCategory | None
@@ -133,6 +145,8 @@ class DecisionRecord(_Frozen):
             },
             "processing_date": self.processing_date,
             "decided_at": self.decided_at,
+            "supersedes": self.supersedes,
+            "trigger": self.trigger,
             "decision": self.decision,
             "partial": self.partial,
             "claim_status_category": self.claim_status_category,

@@ -7,7 +7,7 @@ date or code: a field-level problem is a policy decision, never an exception.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -169,14 +169,32 @@ class HistoryItem(_Lenient):
     decision: StrictStr
 
 
+ReviewDetermination = Literal["dose_appropriate", "dose_not_appropriate"]
+
+
+# Choice: L.1's "objects each with exactly those value types and allowed values" is read as
+# every named field having its type and value; other keys are ignored, as everywhere in §E.3.
+class ClinicalReview(_Lenient):
+    """A pharmacist's or medical director's determination on a SAFE-01 dose outlier (L.1)."""
+
+    line_number: Annotated[StrictInt, AfterValidator(_at_least_one)]
+    rule: Literal["ITDD-SAFE-01"]
+    determination: ReviewDetermination
+    reviewer_role: Literal["pharmacist", "medical_director"]
+    reviewed_on: IsoDateStr
+
+
 class Context(_Lenient):
-    """The enrichment snapshot (§E.2)."""
+    """The enrichment snapshot (§E.2, with the two re-adjudication fields of addendum L.1)."""
 
     processing_date: IsoDateStr
     eligibility: Eligibility | None = None
     prior_authorizations: list[PriorAuthorization] | None = None
     claims_history: list[HistoryItem] | None = None
     adjudicated_claim_ids: list[StrictStr] | None = None
+    # L.1: the processing_date of the claim's earliest record that pended a line under DOC-01.
+    documentation_requested_on: IsoDateStr | None = None
+    clinical_reviews: list[ClinicalReview] | None = None
 
 
 class AdjudicationRequest(BaseModel):

@@ -293,8 +293,10 @@ class PolicyData(_Data):
     # §8.4 `pend.followup`, by 277 category: plan language, so a version may change it (the
     # 45 days of DOC-01's records request are in the P3 text).
     pend_followup: dict[str, str]
-    # §5.5 step 10: the calendar days DOC-01 gives the provider to send the records.
+    # §5.5 step 10: the calendar days DOC-01 gives the provider to send the records; past
+    # them (counted from the first request, addendum L.1) DOC-01 denies CO-226/N706.
     documentation_request_days: int = Field(ge=1)
+    # §6: line denials ranked by CARC, highest first (226 since addendum L).
     denial_precedence: tuple[str, ...]
     outcomes: dict[str, Adjustment]
     plan_language: PlanLanguage
@@ -331,7 +333,8 @@ class PolicyData(_Data):
 
     def _plan_language_complete(self) -> None:
         """Every rule with an outcome or criteria has its words; the criteria match §4.1's; the
-        45 days of DOC-01 are the same number in the data, the follow-up and the plan text."""
+        45 days of DOC-01 are the same number in the data, the follow-up and the plan text; the
+        CARC precedence is the order AGG-01's text states."""
         language = self.plan_language
         mn = self.medical_necessity
         criteria_sets = [*mn.group_rules.values(), *mn.agent_rules, mn.all_agents_rule]
@@ -354,6 +357,8 @@ class PolicyData(_Data):
             f"within {days} calendar days" not in language.rules.get("ITDD-DOC-01", "")
         ):
             raise ValueError("documentation_request_days differs from the DOC-01 texts")
+        if " > ".join(self.denial_precedence) not in language.rules.get("ITDD-AGG-01", ""):
+            raise ValueError("denial_precedence differs from the AGG-01 text")
 
     @cached_property
     def label(self) -> str:

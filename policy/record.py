@@ -87,6 +87,9 @@ class RecordHeader:
                 "reference_versions": reference_versions(self.policy, self.icd10cm),
                 "processing_date": self.processing_date,
                 "decided_at": None,
+                # L.2: the engine decides a request; the worker that re-adjudicates sets both.
+                "supersedes": None,
+                "trigger": "claim_submitted",
                 "decision": decision,
                 "partial": partial,
                 "claim_status_category": claim_status_category,

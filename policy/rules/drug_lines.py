@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models.decision import InformationalFinding
-from models.request import Line
+from models.request import Line, ReviewDetermination
 from models.values import iso_date, r9
 from policy.claim_view import ClaimView
 from policy.enrichment import dose_mg
@@ -118,14 +118,31 @@ def decide_drug_line(view: ClaimView, line: Line) -> LineResult:
         if not necessity.any_missing:
             return _deny(view, result, "ITDD-MN")
 
-    # Step 9, ITDD-SAFE-01: takes precedence over DOC-01.
+    return _safety_and_documentation(view, line, agent, result, documented=necessity.any_pass)
+
+
+def _safety_and_documentation(
+    view: ClaimView, line: Line, agent: str, result: LineResult, *, documented: bool
+) -> LineResult:
+    """Steps 9–11 for a line step 8 did not deny; it keeps its step-8 criteria lists whether
+    it pends or is denied here (§8.2, addendum L.1)."""
+    ids = result.rule_ids
+
+    # Step 9, ITDD-SAFE-01: takes precedence over DOC-01; a recorded review decides instead.
     if _dose_outlier(view, line, agent):
         ids.append("ITDD-SAFE-01")
-        return _pend(result, "P2", DOSE_OUTLIER)
+        review = _review_determination(view, line)
+        if review is None:
+            return _pend(result, "P2", DOSE_OUTLIER)
+        if review == "dose_not_appropriate":
+            return _deny(view, result, "ITDD-SAFE-01")
 
-    # Step 10, ITDD-DOC-01: criteria missing, request records (P3).
-    if not necessity.any_pass:
+    # Step 10, ITDD-DOC-01: criteria missing, request records (P3); past the deadline counted
+    # from the first request, deny (addendum L.1).
+    if not documented:
         ids.append("ITDD-DOC-01")
+        if _documentation_overdue(view):
+            return _deny(view, result, "ITDD-DOC-01")
         return _pend(result, "P3", DOCUMENTATION_REQUESTED)
 
     # Step 11: approve.
@@ -147,6 +164,23 @@ def _repeat_trial(view: ClaimView, line: Line, agent: str) -> bool:
         if served is not None and earliest <= served <= line_dos:
             return True
     return False
+
+
+def _review_determination(view: ClaimView, line: Line) -> ReviewDetermination | None:
+    """L.1: the first SAFE-01 review recorded for this line decides; None when there is none."""
+    for review in view.context.clinical_reviews or ():
+        if review.line_number == line.line_number and review.rule == "ITDD-SAFE-01":
+            return review.determination
+    return None
+
+
+def _documentation_overdue(view: ClaimView) -> bool:
+    """L.1: `processing_date` more than the DOC-01 days after records were first requested."""
+    requested = iso_date(view.context.documentation_requested_on)
+    if requested is None:
+        return False
+    deadline = requested + timedelta(days=view.policy.documentation_request_days)
+    return view.processing_date > deadline
 
 
 def _dose_outlier(view: ClaimView, line: Line, agent: str) -> bool:
