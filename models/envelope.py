@@ -1,23 +1,30 @@
-"""The claim envelope of `claims.submitted.v1` (contract README), and its one codec.
+"""The envelopes of the worker's input topics (contract README, claim-lifecycle.md L.3), and
+their one codec.
 
-An envelope that fails this model is a dead letter. The `claim` inside is only required to be
-a JSON object here: its field-level problems are decided by the policy (VAL-* rules). Both hops
-of the worker and the topic replay decode envelopes here and nowhere else: a dead letter must
-keep the exact bytes that arrived, so nothing decodes them on the way in but this.
+A claim envelope (`claims.submitted.v1`) or a lifecycle event (`claims.documentation.v1`,
+`claims.reviews.v1`, `business.calendar.v1`) that fails its model is a dead letter. What is
+inside is only required to have its shape here: the claim's and the documentation's field-level
+problems are decided by the policy (VAL-* rules). The worker's hops and the topic replay decode
+envelopes here and nowhere else: a dead letter must keep the exact bytes that arrived, so nothing
+decodes them on the way in but this.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
+    Field,
+    PlainValidator,
+    StrictInt,
     StrictStr,
     ValidationError,
+    WithJsonSchema,
     field_validator,
 )
 
@@ -26,16 +33,71 @@ from models.request import IsoDateStr, StructureError, parse_request
 
 SCHEMA_VERSION = 1
 
+# RFC 3339 §5.6 `date-time`: the seconds and the offset are required (a time without an offset
+# is no instant). `t`/`z` in lower case are RFC 3339 too (§5.6 note); the space separator it
+# also allows is not taken: ISO 8601 does not have it. A leap second (`:60`) is refused: Python
+# has no such instant, and producers clocked by POSIX time never write one.
+RFC3339_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})$"
+)
+_RFC3339 = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))?",
+    re.ASCII,
+)
 
-class ClaimEnvelope(BaseModel):
+
+def epoch_seconds(value: object) -> float:
+    """An RFC 3339 `occurred_at` as epoch seconds, or ValueError with the reason (never the
+    value). Both hops parse it here, so the adjudication hop accepts whatever intake accepted.
+
+    Numbers and numeric strings are refused: epoch seconds or milliseconds would be a guess.
+    The offset is the writer's, any within ±23:59; a fraction is cut to microseconds.
+    """
+    if type(value) is not str:
+        raise ValueError(f"must be an RFC 3339 date-time string, not a JSON {_json_type(value)}")
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        raise ValueError("not an RFC 3339 date-time (YYYY-MM-DDThh:mm:ss[.fraction] and offset)")
+    year, month, day, hour, minute, second = map(int, match.groups()[:6])
+    fraction, zulu, sign, offset_hours, offset_minutes = match.groups()[6:]
+    if zulu is None and sign is None:
+        raise ValueError("has no UTC offset (Z or +hh:mm/-hh:mm)")
+    offset = timedelta(0)
+    if sign is not None:
+        if int(offset_hours) > 23 or int(offset_minutes) > 59:
+            raise ValueError("has a UTC offset outside -23:59..+23:59")
+        offset = timedelta(hours=int(offset_hours), minutes=int(offset_minutes))
+        offset = -offset if sign == "-" else offset
+    micro = int((fraction or "")[:6].ljust(6, "0"))
+    try:
+        moment = datetime(year, month, day, hour, minute, second, micro, timezone(offset))
+    except ValueError:
+        raise ValueError("not a real calendar date and time") from None
+    return moment.timestamp()
+
+
+# Validated from the RFC 3339 string, held as epoch seconds (what the worker computes with).
+OccurredAt = Annotated[
+    float,
+    PlainValidator(epoch_seconds),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": RFC3339_PATTERN}),
+]
+NonEmptyStr = Annotated[StrictStr, Field(min_length=1)]
+
+
+class _Envelope(BaseModel):
+    """What every envelope carries (L.3: "as claim envelopes do"). Unknown keys are ignored, so
+    that a producer may add fields without the worker dead-lettering its events."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     event_id: StrictStr
-    event_type: Literal["claim.submitted"]
+    event_type: str  # each envelope narrows it to its one type
     schema_version: Literal[1]
-    occurred_at: AwareDatetime
+    occurred_at: OccurredAt
     processing_date: IsoDateStr
-    claim: dict[str, Any]
 
     @field_validator("schema_version", mode="before")
     @classmethod
@@ -45,6 +107,46 @@ class ClaimEnvelope(BaseModel):
             # The reason without the value: a dead letter's error.message never quotes input.
             raise ValueError(f"must be the integer 1, not a JSON {_json_type(value)}")
         return value
+
+
+class ClaimEnvelope(_Envelope):
+    event_type: Literal["claim.submitted"]
+    claim: dict[str, Any]
+
+
+class DocumentationReceivedEnvelope(_Envelope):
+    """L.3 `claim.documentation_received`: the documentation's values are the policy's to judge
+    (Appendix C facts), so only its being an object is checked here."""
+
+    event_type: Literal["claim.documentation_received"]
+    claim_id: NonEmptyStr
+    member_id: NonEmptyStr
+    documentation: dict[str, Any]
+
+
+class ClinicalReviewEntry(BaseModel):
+    """One determination (L.1 values). Other keys are ignored, as in every envelope: the worker
+    adds `reviewed_on` itself (L.3), so a producer's own is not taken."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    line_number: StrictInt = Field(ge=1)
+    rule: Literal["ITDD-SAFE-01"]
+    determination: Literal["dose_appropriate", "dose_not_appropriate"]
+    reviewer_role: Literal["pharmacist", "medical_director"]
+
+
+class ClinicalReviewCompletedEnvelope(_Envelope):
+    event_type: Literal["claim.clinical_review_completed"]
+    claim_id: NonEmptyStr
+    member_id: NonEmptyStr
+    reviews: list[ClinicalReviewEntry] = Field(min_length=1)
+
+
+class BusinessDateOpenedEnvelope(_Envelope):
+    """L.3 `business_date.opened`: `processing_date` is the date opened."""
+
+    event_type: Literal["business_date.opened"]
 
 
 def _json_type(value: object) -> str:
@@ -61,7 +163,7 @@ def _json_type(value: object) -> str:
 
 
 class EnvelopeError(ValueError):
-    """The message is not a valid claim envelope: it is a dead letter.
+    """The message is not a valid envelope of its topic: it is a dead letter.
 
     `error_class` and `stage` go into the DLQ headers; the message names the problem (field and
     reason) without quoting input values.
@@ -73,8 +175,11 @@ class EnvelopeError(ValueError):
         self.stage = stage
 
 
-def decode_envelope(value: bytes | None) -> ClaimEnvelope:
-    """Parse and validate one envelope, or raise EnvelopeError."""
+_Model = TypeVar("_Model", bound=_Envelope)
+
+
+def _decode(value: bytes | None, model: type[_Model]) -> _Model:
+    """Bytes to a validated envelope of `model`, or EnvelopeError: every input topic's one path."""
     if value is None:
         raise EnvelopeError("EmptyValue", "decode", "message has no value (tombstone)")
     try:
@@ -87,9 +192,14 @@ def decode_envelope(value: bytes | None) -> ClaimEnvelope:
             "NotAnObject", "envelope", f"envelope is a JSON {_json_type(data)}, not an object"
         )
     try:
-        envelope = ClaimEnvelope.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise EnvelopeError("ValidationError", "envelope", describe_validation(exc)) from None
+
+
+def decode_envelope(value: bytes | None) -> ClaimEnvelope:
+    """Parse and validate one claim envelope, or raise EnvelopeError."""
+    envelope = _decode(value, ClaimEnvelope)
     try:
         # §E.3: a claim without the request structure gets no decision; it is a dead letter.
         parse_request(
@@ -113,7 +223,10 @@ class Forwarded:
 
 def decode_forwarded(value: bytes | None) -> Forwarded:
     """An envelope on the worker's by-member topic; anything else written there (it is a topic
-    like any other) is a dead letter, not a crashed worker."""
+    like any other) is a dead letter, not a crashed worker.
+
+    Checks no more than intake did (the same JSON codec, the same `epoch_seconds`), so whatever
+    intake forwarded is read here (tests/unit/models/test_hops_agree.py)."""
     try:
         data = json_codec.loads(value) if value is not None else None
         if (
@@ -122,11 +235,80 @@ def decode_forwarded(value: bytes | None) -> Forwarded:
             and isinstance(data.get("claim"), dict)
             and isinstance(data.get("processing_date"), str)
         ):
-            occurred_at = datetime.fromisoformat(data["occurred_at"]).timestamp()
+            occurred_at = epoch_seconds(data.get("occurred_at"))
             return Forwarded(data["event_id"], occurred_at, data["processing_date"], data["claim"])
-    except (json_codec.JSONDecodeError, KeyError, TypeError, ValueError):
+    except ValueError:  # json_codec.JSONDecodeError is one
         pass
     raise EnvelopeError("InvalidForward", "by-member", "not an envelope validated by intake")
+
+
+# -- the lifecycle events (claim-lifecycle.md L.3), as the worker reads them ------------------
+
+
+@dataclass(frozen=True)
+class DocumentationReceived:
+    event_id: str
+    occurred_at: float  # epoch seconds
+    processing_date: str
+    claim_id: str
+    member_id: str
+    documentation: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ReviewCompleted:
+    event_id: str
+    occurred_at: float  # epoch seconds
+    processing_date: str
+    claim_id: str
+    member_id: str
+    # Each exactly {line_number, rule, determination, reviewer_role}, in the event's order.
+    reviews: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class BusinessDateOpened:
+    event_id: str
+    occurred_at: float  # epoch seconds
+    processing_date: str  # the business date opened
+
+
+def decode_documentation(value: bytes | None) -> DocumentationReceived:
+    """A `claims.documentation.v1` value, or EnvelopeError (a dead letter)."""
+    event = _decode(value, DocumentationReceivedEnvelope)
+    return DocumentationReceived(
+        event.event_id,
+        event.occurred_at,
+        event.processing_date,
+        event.claim_id,
+        event.member_id,
+        event.documentation,
+    )
+
+
+def decode_review(value: bytes | None) -> ReviewCompleted:
+    """A `claims.reviews.v1` value, or EnvelopeError (a dead letter)."""
+    event = _decode(value, ClinicalReviewCompletedEnvelope)
+    return ReviewCompleted(
+        event.event_id,
+        event.occurred_at,
+        event.processing_date,
+        event.claim_id,
+        event.member_id,
+        tuple(review.model_dump() for review in event.reviews),
+    )
+
+
+def decode_business_date(value: bytes | None) -> BusinessDateOpened:
+    """A `business.calendar.v1` value, or EnvelopeError (a dead letter)."""
+    event = _decode(value, BusinessDateOpenedEnvelope)
+    return BusinessDateOpened(event.event_id, event.occurred_at, event.processing_date)
+
+
+def follow_up_routing_key(event: DocumentationReceived | ReviewCompleted) -> bytes:
+    """Key of a follow-up on the by-member topic: with the member's claims, whose state it
+    changes (the same `m:` key as `member_routing_key`)."""
+    return b"m:" + event.member_id.encode()
 
 
 def describe_validation(exc: ValidationError) -> str:

@@ -12,13 +12,22 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from models.decision import DecisionRecord
-from models.envelope import ClaimEnvelope
+from models.envelope import (
+    BusinessDateOpenedEnvelope,
+    ClaimEnvelope,
+    ClinicalReviewCompletedEnvelope,
+    DocumentationReceivedEnvelope,
+)
 from models.request import Claim, Context, PriorAuthorization
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
 EXPORTED: dict[str, type[BaseModel]] = {
     "claim-envelope.v1.json": ClaimEnvelope,
+    # The lifecycle events (claim-lifecycle.md L.3), named after their event_type.
+    "claim-documentation-received.v1.json": DocumentationReceivedEnvelope,
+    "claim-clinical-review-completed.v1.json": ClinicalReviewCompletedEnvelope,
+    "business-date-opened.v1.json": BusinessDateOpenedEnvelope,
     "claim.json": Claim,
     "enrichment-context.json": Context,
     "prior-authorization.json": PriorAuthorization,

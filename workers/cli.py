@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 # subcommand -> (module, help). Each module exposes `add_arguments(parser)` and `run(args) -> int`.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "worker": ("workers.commands.worker", "run the faust stream worker"),
+    "worker": ("workers.commands.worker", "run the stream worker"),
     "decide": ("workers.commands.decide", "decide adjudication requests (JSON lines) offline"),
     "replay": ("workers.commands.replay", "replay historical claims: reproduce, or what-if diff"),
     "generate": ("workers.commands.generate", "generate a seeded synthetic claims corpus"),
@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "decisions as X12 277, FHIR ClaimResponse/EOB or a plain-language notice",
     ),
     "demo": ("workers.commands.demo", "local broker + worker + sample claims; print the decisions"),
+    "calendar": ("workers.commands.calendar", "open a business date (publish it to the worker)"),
 }
 
 

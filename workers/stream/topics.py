@@ -24,6 +24,9 @@ TOPIC_ALREADY_EXISTS = 36
 TOPIC_AUTHORIZATION_FAILED = 29
 CLUSTER_AUTHORIZATION_FAILED = 31
 DLQ_HEADROOM = 64 * 1024
+# L.3: a follow-up may arrive long after its claim pended (the DOC-01 deadline is 45 days, and
+# documentation dated in time may come later still); 90 days of it stay readable for a replay.
+FOLLOW_UP_RETENTION_MS = 90 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,11 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     # A dead letter is the original message plus six headers: give it room for them.
     dead = {"max.message.bytes": str(settings.max_message_bytes + DLQ_HEADROOM)}
     compact = {"cleanup.policy": "compact"}
+    follow_up = {
+        **big,
+        "cleanup.policy": "delete",
+        "retention.ms": str(FOLLOW_UP_RETENTION_MS),
+    }
     extra = (
         []
         if settings.topic_fhir is None
@@ -49,10 +57,24 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
     )
     return [
         TopicSpec(settings.topic_submitted, settings.partitions, big, strict=True),
-        TopicSpec(settings.topic_by_member, settings.partitions, big, strict=True),
-        TopicSpec(changelog_topic(settings.app_id), settings.partitions, compact, strict=True),
+        # A forward is the claim's bytes plus the origin headers; the member state can hold a
+        # parked claim beside its history: both get the dead letters' headroom.
+        TopicSpec(settings.topic_by_member, settings.partitions, dead, strict=True),
+        TopicSpec(
+            changelog_topic(settings.app_id),
+            settings.partitions,
+            {**compact, **dead},
+            strict=True,
+        ),
+        # Follow-ups enter beside the claims (keyed by claim_id, re-keyed by member): a task of
+        # the worker is partition k of every input, so they have the claims' partition count.
+        TopicSpec(settings.topic_documentation, settings.partitions, follow_up, strict=True),
+        TopicSpec(settings.topic_reviews, settings.partitions, follow_up, strict=True),
         TopicSpec(settings.topic_eligibility, settings.reference_partitions, compact),
         TopicSpec(settings.topic_prior_auth, settings.reference_partitions, compact),
+        # One key (`business-date`), one partition: every worker reads the whole calendar in
+        # the order the dates were opened.
+        TopicSpec(settings.topic_calendar, 1, compact),
         TopicSpec(settings.topic_decisions, settings.output_partitions),
         TopicSpec(settings.topic_dlq, settings.output_partitions, dead),
         *extra,

@@ -5,9 +5,10 @@ the built-in kinds against the Kubernetes API schemas that kubernetes-validate s
 an unknown field fails), at the oldest and the newest version the manifests are meant for; the
 KEDA kinds against the schemas vendored in deploy/k8s/schemas/keda-<version>/ (generated from
 the PyPI package cloudcoil-models-keda; the generator's docstring says how). Then the rules
-the schemas cannot know: probes on the named port, a non-root read-only container, every
+the schemas cannot know: probes on the named port, non-root read-only containers, every
 `*_FILE` setting inside the mounted Secret, KEDA's group, topics and limits matching the
-worker's settings, no password in the ConfigMap.
+worker's settings, no password in the ConfigMap, and the daily CronJob that opens the business
+date running the worker's image with the worker's settings and credentials.
 
 Each rule is a `check_*` function on the loaded manifests; `test_a_broken_manifest_is_caught`
 breaks a copy once per rule to prove that the check bites.
@@ -67,6 +68,22 @@ KAFKA_AUTH_PARAMETERS = {"sasl", "username", "password", "tls", "ca", "cert", "k
 # Settings SASL mechanism -> KEDA's `sasl` value.
 KEDA_SASL = {"SCRAM-SHA-512": "scram_sha512", "SCRAM-SHA-256": "scram_sha256", "PLAIN": "plaintext"}
 SECRET_WORDS = ("PASSWORD", "SECRET", "TOKEN", "PRIVATE")
+# What `fieldRef: metadata.name` gives a container: a pod name as a Deployment makes them.
+POD_NAME = "claims-adjudicator-7d9f8b6c5-x2x7q"
+
+
+@dataclass
+class Workload:
+    """A pod spec of the base and its one container."""
+
+    pod: dict[str, Any]
+
+    @property
+    def container(self) -> dict[str, Any]:
+        containers = self.pod["containers"]
+        assert len(containers) == 1, "one container per pod"
+        container: dict[str, Any] = containers[0]
+        return container
 
 
 @dataclass
@@ -87,31 +104,44 @@ class Manifests:
 
     @property
     def pod(self) -> dict[str, Any]:
-        spec: dict[str, Any] = self.one("Deployment")["spec"]["template"]["spec"]
-        return spec
+        return self.workloads["Deployment"].pod
 
     @property
     def container(self) -> dict[str, Any]:
-        containers = self.pod["containers"]
-        assert len(containers) == 1, "one container: the worker"
-        container: dict[str, Any] = containers[0]
-        return container
+        return self.workloads["Deployment"].container
+
+    @property
+    def workloads(self) -> dict[str, Workload]:
+        """The pods of the base by kind: the worker (Deployment) and the calendar (CronJob)."""
+        cron = self.one("CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        return {
+            "Deployment": Workload(self.one("Deployment")["spec"]["template"]["spec"]),
+            "CronJob": Workload(cron),
+        }
 
     @property
     def env(self) -> dict[str, str]:
         """The worker's environment: the ConfigMap (envFrom), then `env`, which wins."""
+        return self.env_of(self.container)
+
+    def env_of(self, container: dict[str, Any]) -> dict[str, str]:
         result = {}
-        for source in self.container.get("envFrom", []):
+        for source in container.get("envFrom", []):
             assert source["configMapRef"]["name"] == self.one("ConfigMap")["metadata"]["name"]
             result.update(self.configmap)
-        for item in self.container.get("env", []):
-            assert "value" in item, f"{item['name']}: a literal value, not valueFrom"
+        for item in container.get("env", []):
+            if item.get("valueFrom") == {"fieldRef": {"fieldPath": "metadata.name"}}:
+                result[item["name"]] = POD_NAME  # the downward API: the pod's own name
+                continue
+            assert "value" in item, f"{item['name']}: a literal value or the pod name"
             result[item["name"]] = item["value"]
         return result
 
-    def settings(self) -> Settings:
-        """The worker's Settings from exactly the pod's environment (nothing of this process)."""
-        with mock.patch.dict(os.environ, self.env, clear=True):
+    def settings(self, container: dict[str, Any] | None = None) -> Settings:
+        """The Settings a container (the worker's by default) builds from exactly its pod's
+        environment (nothing of this process)."""
+        env = self.env_of(self.container if container is None else container)
+        with mock.patch.dict(os.environ, env, clear=True):
             return load_settings()
 
     def all_objects(self) -> list[tuple[str, dict[str, Any]]]:
@@ -178,6 +208,7 @@ def check_kustomization(m: Manifests) -> None:
     assert kinds == sorted(
         [
             "ConfigMap",
+            "CronJob",
             "Deployment",
             "PodDisruptionBudget",
             "ScaledObject",
@@ -222,36 +253,38 @@ def check_probes(m: Manifests) -> None:
 
 
 def check_security(m: Manifests) -> None:
-    pod, container = m.pod, m.container
-    assert pod["securityContext"]["runAsNonRoot"] is True
-    assert container["securityContext"]["runAsNonRoot"] is True
-    for context in (pod["securityContext"], container["securityContext"]):
-        assert context.get("runAsUser", 10001) == 10001, context
-        assert context.get("runAsGroup", 10001) == 10001, context
-    assert pod["securityContext"]["fsGroup"] == 10001, "else the Secret files are root's only"
-    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
-    context = container["securityContext"]
-    assert context["readOnlyRootFilesystem"] is True
-    assert context["allowPrivilegeEscalation"] is False
-    assert context["capabilities"]["drop"] == ["ALL"]
-    assert "add" not in context["capabilities"]
-    assert pod["automountServiceAccountToken"] is False
-    assert pod["serviceAccountName"] == m.one("ServiceAccount")["metadata"]["name"]
+    """Every pod of the base: non-root, read-only, no capability, no API token."""
+    for kind, workload in m.workloads.items():
+        pod, container = workload.pod, workload.container
+        assert pod["securityContext"]["runAsNonRoot"] is True, kind
+        assert container["securityContext"]["runAsNonRoot"] is True, kind
+        for context in (pod["securityContext"], container["securityContext"]):
+            assert context.get("runAsUser", 10001) == 10001, context
+            assert context.get("runAsGroup", 10001) == 10001, context
+        assert pod["securityContext"]["fsGroup"] == 10001, "else the Secret files are root's only"
+        assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True, kind
+        assert context["allowPrivilegeEscalation"] is False, kind
+        assert context["capabilities"]["drop"] == ["ALL"], kind
+        assert "add" not in context["capabilities"], kind
+        assert pod["automountServiceAccountToken"] is False, kind
+        assert pod["serviceAccountName"] == m.one("ServiceAccount")["metadata"]["name"], kind
 
 
-def _mounts(m: Manifests) -> dict[PurePosixPath, tuple[dict[str, Any], dict[str, Any]]]:
+def _mounts(workload: Workload) -> dict[PurePosixPath, tuple[dict[str, Any], dict[str, Any]]]:
     """Mount path -> (volumeMount, volume)."""
-    volumes = {volume["name"]: volume for volume in m.pod["volumes"]}
+    volumes = {volume["name"]: volume for volume in workload.pod["volumes"]}
     return {
         PurePosixPath(mount["mountPath"]): (mount, volumes[mount["name"]])
-        for mount in m.container["volumeMounts"]
+        for mount in workload.container["volumeMounts"]
     }
 
 
-def _secret_key_of(m: Manifests, path: str) -> tuple[str, str]:
-    """(Secret name, key) of a file the worker reads, or AssertionError."""
+def _secret_key_of(workload: Workload, path: str) -> tuple[str, str]:
+    """(Secret name, key) of a file the container reads, or AssertionError."""
     file = PurePosixPath(path)
-    for mount_path, (mount, volume) in _mounts(m).items():
+    for mount_path, (mount, volume) in _mounts(workload).items():
         if file.parent == mount_path and "secret" in volume:
             assert mount.get("readOnly") is True, f"{mount_path}: mount it read-only"
             assert volume["secret"].get("defaultMode") == 0o400, f"{mount_path}: mode 0400"
@@ -261,20 +294,23 @@ def _secret_key_of(m: Manifests, path: str) -> tuple[str, str]:
 
 
 def check_file_settings(m: Manifests) -> None:
-    """Every *_FILE setting names a key of the mounted Secret (the example shows them all)."""
+    """Every *_FILE setting names a key of the Secret mounted in every pod that reads it (the
+    example shows them all)."""
     example_name = m.example_secret["metadata"]["name"]
     example_keys = set(m.example_secret.get("stringData", {}))
-    files = {name: value for name, value in m.env.items() if name.endswith("_FILE")}
-    assert "CLAIMS_ADJ_KAFKA_SASL_PASSWORD_FILE" in files
-    for name, path in files.items():
-        secret, key = _secret_key_of(m, path)
-        assert secret == example_name, f"{name}: Secret {secret}, the example is {example_name}"
-        assert key in example_keys, f"{name}: key {key} missing from {EXAMPLE_SECRET}"
+    for kind, workload in m.workloads.items():
+        env = m.env_of(workload.container)
+        files = {name: value for name, value in env.items() if name.endswith("_FILE")}
+        assert "CLAIMS_ADJ_KAFKA_SASL_PASSWORD_FILE" in files, kind
+        for name, path in files.items():
+            secret, key = _secret_key_of(workload, path)
+            assert secret == example_name, f"{kind} {name}: Secret {secret}, not {example_name}"
+            assert key in example_keys, f"{name}: key {key} missing from {EXAMPLE_SECRET}"
 
 
 def check_writable_dirs(m: Manifests) -> None:
     """The data dir and /tmp are emptyDirs: the root filesystem is read-only."""
-    mounts = _mounts(m)
+    mounts = _mounts(m.workloads["Deployment"])
     for path in (PurePosixPath(str(m.settings().data_dir)), PurePosixPath("/tmp")):
         assert path in mounts, f"{path} is not mounted"
         mount, volume = mounts[path]
@@ -284,14 +320,16 @@ def check_writable_dirs(m: Manifests) -> None:
 
 def check_no_plaintext_secret(m: Manifests) -> None:
     """Passwords only as files of the Secret: never in the ConfigMap or the pod spec."""
-    for source, values in (("ConfigMap", m.configmap), ("Deployment env", m.env)):
+    sources = [("ConfigMap", m.configmap)] + [
+        (f"{kind} env", m.env_of(workload.container)) for kind, workload in m.workloads.items()
+    ]
+    for source, values in sources:
         for name, value in values.items():
             secret_like = any(word in name.upper() for word in SECRET_WORDS)
             assert not secret_like or name.endswith("_FILE"), f"{source}: {name} holds a secret"
             assert "-----BEGIN" not in value, f"{source}: {name} holds PEM material"
             for secret_value in m.example_secret.get("stringData", {}).values():
                 assert secret_value not in value, f"{source}: {name} holds a Secret value"
-    assert not any("secretKeyRef" in item.get("valueFrom", {}) for item in m.container["env"])
 
 
 def check_example_secret(m: Manifests) -> None:
@@ -301,8 +339,11 @@ def check_example_secret(m: Manifests) -> None:
     assert "data" not in secret, "stringData only, so that a reader sees every value"
     for key, value in secret["stringData"].items():
         assert "REPLACE" in value, f"{EXAMPLE_SECRET}: {key} is not a placeholder"
-    volumes = [volume["secret"]["secretName"] for volume in m.pod["volumes"] if "secret" in volume]
-    assert volumes == [secret["metadata"]["name"]]
+    for workload in m.workloads.values():
+        volumes = [
+            vol["secret"]["secretName"] for vol in workload.pod["volumes"] if "secret" in vol
+        ]
+        assert volumes == [secret["metadata"]["name"]]
 
 
 def check_deployment(m: Manifests) -> None:
@@ -375,11 +416,46 @@ def check_trigger_authentication(m: Manifests) -> None:
         ("password", "CLAIMS_ADJ_KAFKA_SASL_PASSWORD_FILE"),
         ("ca", "CLAIMS_ADJ_KAFKA_SSL_CA_FILE"),
     ):
-        assert (refs[parameter]["name"], refs[parameter]["key"]) == _secret_key_of(m, env[setting])
+        assert (refs[parameter]["name"], refs[parameter]["key"]) == _secret_key_of(
+            m.workloads["Deployment"], env[setting]
+        )
     username = refs_cm["username"]
     assert username["name"] == m.one("ConfigMap")["metadata"]["name"]
     assert username["key"] == "CLAIMS_ADJ_KAFKA_SASL_USERNAME"
     assert username["key"] in m.configmap
+
+
+def check_calendar_schedule(m: Manifests) -> None:
+    """Once a day, one run at a time, `calendar open today` (a UTC date, so a UTC schedule) with
+    the worker's image, settings and credentials; never a pod the worker's selectors count."""
+    cron = m.one("CronJob")["spec"]
+    assert cron["concurrencyPolicy"] == "Forbid"
+    minute, hour, *every_day = cron["schedule"].split()
+    assert minute.isdigit() and hour.isdigit(), "once a day, at a fixed time"
+    assert every_day == ["*", "*", "*"], f"every day: {cron['schedule']}"
+    assert cron["timeZone"] in ("Etc/UTC", "UTC"), "`today` is the date in UTC"
+    workload = m.workloads["CronJob"]
+    container = workload.container
+    assert container["image"] == m.container["image"], "the worker's image"
+    assert [*container["command"], *container["args"]] == [
+        "/opt/claims-adjudicator/bin/claims-adjudicator",
+        "calendar",
+        "open",
+        "today",
+    ]
+    assert m.env_of(container).items() >= m.configmap.items(), "the worker's settings"
+    settings = m.settings(container)
+    assert settings.topic_calendar == m.settings().topic_calendar
+    for part in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(container["resources"].get(part, {})), part
+    # Exit 2 is a bad setting: failing the Job at once beats five identical retries.
+    job = m.one("CronJob")["spec"]["jobTemplate"]["spec"]
+    assert workload.pod["restartPolicy"] == "Never", "podFailurePolicy needs Never"
+    exits = job["podFailurePolicy"]["rules"][0]
+    assert exits["action"] == "FailJob" and exits["onExitCodes"]["values"] == [2]
+    selector = m.one("Deployment")["spec"]["selector"]["matchLabels"]
+    labels = job["template"]["metadata"]["labels"]
+    assert not selector.items() <= labels.items(), "the worker's PDB and spread would count it"
 
 
 CHECKS: list[Callable[[Manifests], None]] = [
@@ -394,6 +470,7 @@ CHECKS: list[Callable[[Manifests], None]] = [
     check_deployment,
     check_scaling,
     check_trigger_authentication,
+    check_calendar_schedule,
 ]
 
 
@@ -433,6 +510,8 @@ def _set(path: str, value: Any) -> Callable[[Manifests], None]:
 POD = "Deployment.spec.template.spec"
 CONTAINER = f"{POD}.containers.0"
 TRIGGER = "ScaledObject.spec.triggers.0.metadata"
+CRON_POD = "CronJob.spec.jobTemplate.spec.template.spec"
+CRON = f"{CRON_POD}.containers.0"
 # (what is broken, how, the check that must catch it: a check_* name or "schema")
 BROKEN: list[tuple[str, Callable[[Manifests], None], str]] = [
     ("unknown pod field", _set(f"{POD}.hostNetwrok", True), "schema"),
@@ -509,6 +588,49 @@ BROKEN: list[tuple[str, Callable[[Manifests], None], str]] = [
         "other CA key",
         _set("TriggerAuthentication.spec.secretTargetRef.1.key", "ca.pem"),
         "check_trigger_authentication",
+    ),
+    ("cron unknown field", _set("CronJob.spec.concurrency", "Forbid"), "schema"),
+    ("cron deadline as text", _set("CronJob.spec.startingDeadlineSeconds", "6h"), "schema"),
+    ("cron unknown pod field", _set(f"{CRON_POD}.restartPolicyy", "Never"), "schema"),
+    ("cron overlaps", _set("CronJob.spec.concurrencyPolicy", "Allow"), "check_calendar_schedule"),
+    ("cron hourly", _set("CronJob.spec.schedule", "5 * * * *"), "check_calendar_schedule"),
+    ("cron local time", _set("CronJob.spec.timeZone", "Europe/Paris"), "check_calendar_schedule"),
+    ("cron other image", _set(f"{CRON}.image", "claims:old"), "check_calendar_schedule"),
+    ("cron runs the worker", _set(f"{CRON}.args", ["worker"]), "check_calendar_schedule"),
+    ("cron no settings", _set(f"{CRON}.envFrom", None), "check_calendar_schedule"),
+    ("cron no limits", _set(f"{CRON}.resources.limits", None), "check_calendar_schedule"),
+    (
+        "cron in the worker's selector",
+        lambda m: m.one("CronJob")["spec"]["jobTemplate"]["spec"]["template"]["metadata"][
+            "labels"
+        ].update({"app.kubernetes.io/component": "worker"}),
+        "check_calendar_schedule",
+    ),
+    (
+        "cron writable root",
+        _set(f"{CRON}.securityContext.readOnlyRootFilesystem", False),
+        "check_security",
+    ),
+    ("cron as root", _set(f"{CRON_POD}.securityContext.runAsNonRoot", False), "check_security"),
+    (
+        "cron password from a secretKeyRef",
+        lambda m: (
+            m.workloads["CronJob"]
+            .container["env"]
+            .append({"name": "X", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}})
+        ),
+        "check_no_plaintext_secret",
+    ),
+    ("cron token", _set(f"{CRON_POD}.automountServiceAccountToken", True), "check_security"),
+    (
+        "cron Secret elsewhere",
+        _set(f"{CRON}.volumeMounts.0.mountPath", "/etc/kafka"),
+        "check_file_settings",
+    ),
+    (
+        "cron other Secret",
+        _set(f"{CRON_POD}.volumes.0.secret.secretName", "x"),
+        "check_file_settings",
     ),
 ]
 

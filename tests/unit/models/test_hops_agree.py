@@ -1,0 +1,177 @@
+"""Whatever intake (hop 1) accepts, adjudication (hop 2) reads: issue 18 item 3.
+
+Intake forwards the original bytes; the by-member topic's decoder must accept every one of them
+and read the same instant, or a valid claim becomes a dead letter one hop late.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+
+from models import json_codec
+from models.envelope import (
+    EnvelopeError,
+    decode_envelope,
+    decode_forwarded,
+    epoch_seconds,
+    member_routing_key,
+)
+
+BASE: dict[str, Any] = {
+    "event_id": "evt-1",
+    "event_type": "claim.submitted",
+    "schema_version": 1,
+    "occurred_at": "2026-03-02T14:03:00Z",
+    "processing_date": "2026-03-02",
+    "claim": {"claim_id": "CLM-1", "member": {"member_id": "TSTMBR000001"}},
+}
+SEED_INSTANT = datetime(2026, 3, 2, 14, 3, tzinfo=UTC).timestamp()
+
+
+def _claim(**changes: Any) -> dict[str, Any]:
+    return {**BASE["claim"], **changes}
+
+
+# (label, envelope bytes, the instant both hops must read)
+TRICKY_BUT_VALID: list[tuple[str, bytes, float]] = [
+    ("zulu", orjson.dumps(BASE), SEED_INSTANT),
+    (
+        "lower-case t and z",
+        orjson.dumps({**BASE, "occurred_at": "2026-03-02t14:03:00z"}),
+        SEED_INSTANT,
+    ),
+    (
+        "positive offset",
+        orjson.dumps({**BASE, "occurred_at": "2026-03-02T15:33:00+01:30"}),
+        SEED_INSTANT,
+    ),
+    (
+        "negative offset",
+        orjson.dumps({**BASE, "occurred_at": "2026-03-02T09:03:00-05:00"}),
+        SEED_INSTANT,
+    ),
+    (
+        "-00:00 (UTC, local offset unknown)",
+        orjson.dumps({**BASE, "occurred_at": "2026-03-02T14:03:00-00:00"}),
+        SEED_INSTANT,
+    ),
+    (
+        "milliseconds",
+        orjson.dumps({**BASE, "occurred_at": "2026-03-02T14:03:00.250Z"}),
+        SEED_INSTANT + 0.25,
+    ),
+    (
+        "nanoseconds, cut to micro",
+        orjson.dumps({**BASE, "occurred_at": "2026-03-02T14:03:00.123456789+00:00"}),
+        SEED_INSTANT + 0.123456,
+    ),
+    (
+        "one fraction digit",
+        orjson.dumps({**BASE, "occurred_at": "2026-03-02T14:03:00.5Z"}),
+        SEED_INSTANT + 0.5,
+    ),
+    (
+        "the last instant, far east",
+        orjson.dumps({**BASE, "occurred_at": "9999-12-31T23:59:59-14:00"}),
+        253402351199.0,
+    ),
+    (
+        "the first year, +23:59",
+        orjson.dumps({**BASE, "occurred_at": "0001-01-01T00:00:00+23:59"}),
+        -62135683140.0,
+    ),
+    ("leap day", orjson.dumps({**BASE, "occurred_at": "2028-02-29T00:00:00Z"}), 1835395200.0),
+    (
+        "integer beyond 64 bits in the claim",
+        json.dumps({**BASE, "claim": _claim(charge=123456789012345678901234567890)}).encode(),
+        SEED_INSTANT,
+    ),
+    (
+        "integer beyond the double range",
+        json.dumps({**BASE, "claim": _claim(units=10**400)}).encode(),
+        SEED_INSTANT,
+    ),
+    (
+        "unicode, escaped and raw",
+        json.dumps({**BASE, "event_id": "évt-\u2603-😀", "claim": _claim(note="Zoë ✓")}).encode(),
+        SEED_INSTANT,
+    ),
+    (
+        "unicode raw UTF-8",
+        json.dumps({**BASE, "claim": _claim(note="Ωμέγα 𝄞")}, ensure_ascii=False).encode(),
+        SEED_INSTANT,
+    ),
+    ("empty event id", orjson.dumps({**BASE, "event_id": ""}), SEED_INSTANT),
+    ("unknown keys", orjson.dumps({**BASE, "trace": {"id": 1}, "schema": None}), SEED_INSTANT),
+    ("key order and spaces", b" { " + orjson.dumps(dict(reversed(BASE.items())))[1:], SEED_INSTANT),
+    (
+        "empty claim (VAL-* rules decide it)",
+        orjson.dumps({**BASE, "claim": {}}),
+        SEED_INSTANT,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "instant"),
+    [pytest.param(value, instant, id=label) for label, value, instant in TRICKY_BUT_VALID],
+)
+def test_what_intake_accepts_adjudication_reads_alike(value: bytes, instant: float) -> None:
+    envelope = decode_envelope(value)
+    forwarded = decode_forwarded(value)
+    assert envelope.occurred_at == forwarded.occurred_at == pytest.approx(instant, abs=1e-6)
+    assert (forwarded.event_id, forwarded.processing_date) == (
+        envelope.event_id,
+        envelope.processing_date,
+    )
+    assert forwarded.claim == envelope.claim == json_codec.loads(value)["claim"]
+    member_routing_key(envelope)  # the key intake forwards it under
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "reason"),
+    [
+        (1772460180, "must be an RFC 3339 date-time string, not a JSON number"),
+        (1772460180.5, "must be an RFC 3339 date-time string, not a JSON number"),
+        ("1772460180", "not an RFC 3339 date-time"),
+        ("1772460180000", "not an RFC 3339 date-time"),
+        (None, "must be an RFC 3339 date-time string, not a JSON null"),
+        (True, "must be an RFC 3339 date-time string, not a JSON boolean"),
+        ("2026-03-02T14:03:00", "has no UTC offset"),
+        ("2026-03-02T14:03:00.5", "has no UTC offset"),
+        ("2026-03-02", "not an RFC 3339 date-time"),
+        ("2026-03-02T14:03Z", "not an RFC 3339 date-time"),
+        ("2026-03-02 14:03:00Z", "not an RFC 3339 date-time"),
+        ("2026-03-02T14:03:00+0100", "not an RFC 3339 date-time"),
+        ("2026-03-02T14:03:00+01", "not an RFC 3339 date-time"),
+        ("20260302T140300Z", "not an RFC 3339 date-time"),
+        ("2026-03-02T14:03:00Z ", "not an RFC 3339 date-time"),
+        ("２０２６-03-02T14:03:00Z", "not an RFC 3339 date-time"),  # full-width digits
+        ("2026-02-30T14:03:00Z", "not a real calendar date and time"),
+        ("2026-03-02T24:00:00Z", "not a real calendar date and time"),
+        ("2026-12-31T23:59:60Z", "not a real calendar date and time"),
+        ("2026-03-02T14:03:00+24:00", "has a UTC offset outside"),
+        ("2026-03-02T14:03:00+01:60", "has a UTC offset outside"),
+    ],
+)
+def test_occurred_at_is_an_rfc3339_instant_or_a_dead_letter_at_intake(
+    occurred_at: object, reason: str
+) -> None:
+    value = orjson.dumps({**BASE, "occurred_at": occurred_at})
+    with pytest.raises(EnvelopeError) as caught:
+        decode_envelope(value)
+    assert (caught.value.error_class, caught.value.stage) == ("ValidationError", "envelope")
+    message = str(caught.value)
+    assert message.startswith(f"occurred_at: {reason}")
+    assert "\n" not in message
+    assert str(occurred_at) not in message.removeprefix(f"occurred_at: {reason}")
+    # The by-member topic refuses it too: the two hops parse it with one function.
+    with pytest.raises(ValueError, match=reason):
+        epoch_seconds(occurred_at)
+    with pytest.raises(EnvelopeError):
+        decode_forwarded(value)
