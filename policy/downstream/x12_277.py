@@ -14,9 +14,10 @@ Choices:
   An interchange with nothing left to report is the empty string.
 - Amounts: STC04 and SVC02 are the submitted charges. No payment amount is invented: STC05
   (claim payment) is 0 only on a denial, where nothing is paid, and left out otherwise; SVC03
-  (line payment, required by the TR3) is 0, what has been paid when this status is written.
-  An approved claim or line says "adjudicated, awaiting payment cycle" (status code 3):
-  pricing and payment happen downstream, not in this engine.
+  (line payment, required by the TR3) is 0 where that is true: a denied or pended line. An
+  approved line has no payment this engine knows (pricing and payment happen downstream), so
+  it gets no 2220D loop (situational) rather than a false $0: the claim-level status, F1 with
+  code 3 "adjudicated, awaiting payment cycle", speaks for it.
 - Line status: a line without a line decision (an `internal_error` pend has none) carries the
   claim's status. The pend reasons are claim-level in the record, so a pended line repeats the
   claim's pend statuses.
@@ -24,9 +25,10 @@ Choices:
   that are not numbers, no service date, a charge beyond the 18 digits of X12 type R) gets no
   2220D loop; the claim-level status stands for it. Apart from the last, only claims the
   structural gates reject (A6/A7) or an `internal_error` pend can have such lines.
-- The member's name is not on the claim (the decision stream carries no names), yet the TR3
-  requires NM103 in 2100D: it is written as `UNKNOWN`, as is any required identifier the claim
-  does not supply in a form X12 can carry (a missing member id or NPI).
+- The member's name is not on the claim. The eligibility record may carry it
+  (`context.eligibility.last_name` / `first_name`, NM103 / NM104); when it does not, the TR3
+  still requires NM103 in 2100D and it is written as `UNKNOWN`, as is any required identifier
+  the claim does not supply in a form X12 can carry (a missing member id or NPI).
 - Sender, receiver and payer identities are placeholders a plan configures (keyword arguments);
   the usage indicator defaults to `T` (test) for that reason.
 
@@ -240,6 +242,7 @@ class _Claim:
     trace: str
     patient_control_number: str | None
     member_id: str
+    member_name: tuple[str, str]  # NM103 last, NM104 first ("" when not known)
     provider: tuple[str, str]  # (NM102 entity type, NPI)
     statuses: tuple[Status, ...]
     total_charge: str | None
@@ -282,6 +285,8 @@ def _claim(record: Mapping[str, Any], request: Mapping[str, Any]) -> _Claim:
         if charge is not None:
             charges.append(charge)
         decision = line_decisions.get(number)
+        if decision is not None and decision.get("decision") == "approve":
+            continue  # no payment known: no 2220D rather than SVC03 = 0 (module docstring)
         rendered = _line(
             number,
             line,
@@ -302,6 +307,7 @@ def _claim(record: Mapping[str, Any], request: Mapping[str, Any]) -> _Claim:
         trace=claim_id or str(record["input_digest"])[:50],
         patient_control_number=claim_id,
         member_id=_member_id(claim),
+        member_name=_member_name(request),
         provider=_provider(claim),
         statuses=statuses,
         total_charge=total,
@@ -408,7 +414,7 @@ def _transaction(control: str, claim: _Claim, parties: _Parties) -> list[str]:
         _segment("HL", "3", "2", "19", "1"),
         _segment("NM1", "1P", claim.provider[0], "", "", "", "", "", "XX", claim.provider[1]),
         _segment("HL", "4", "3", "22", "0"),
-        _segment("NM1", "IL", "1", UNKNOWN, "", "", "", "", "MI", claim.member_id),
+        _segment("NM1", "IL", "1", *claim.member_name, "", "", "", "MI", claim.member_id),
         _segment("TRN", "2", claim.trace),
         _stc(
             claim.statuses,
@@ -496,6 +502,16 @@ def _member_id(claim: Mapping[str, Any]) -> str:
     member = claim.get("member")
     value = member.get("member_id") if isinstance(member, Mapping) else None
     return _text(value, 2, 80) or UNKNOWN
+
+
+def _member_name(request: Mapping[str, Any]) -> tuple[str, str]:
+    """(NM103, NM104) from the eligibility record's name when it has one, else UNKNOWN."""
+    context = request.get("context")
+    eligibility = context.get("eligibility") if isinstance(context, Mapping) else None
+    names = eligibility if isinstance(eligibility, Mapping) else {}
+    last = _text(names.get("last_name"), 1, 60)
+    first = _text(names.get("first_name"), 1, 35) if last else None
+    return (last, first or "") if last else (UNKNOWN, "")
 
 
 def _provider(claim: Mapping[str, Any]) -> tuple[str, str]:

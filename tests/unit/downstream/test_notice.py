@@ -1,8 +1,7 @@
-"""The plain-language notice (policy/downstream/notice.py): every public case in both formats,
-the seed word for word against its reviewed golden files, the plan's words per version, escaping.
+"""The provider notice (policy/downstream/notice/provider.py): every public case in both formats,
+the plan's words per version, escaping.
 
-Regenerate the golden files after a reviewed change of the notice or of the plan language:
-`.venv/bin/python -m tests.unit.downstream.test_notice`, then review the diff word by word.
+The seed's golden files are checked, and regenerated, by test_member_notice.py.
 """
 
 from __future__ import annotations
@@ -169,17 +168,7 @@ def _html_fields(node: _Node) -> dict[str, str]:
     return dict(zip(terms, values, strict=True))
 
 
-# --- the golden seed ---------------------------------------------------------------------------
-
-
-def test_seed_notice_text_word_for_word() -> None:
-    record, request = _pair(SEED)
-    assert notice_text(record, request) == (GOLDEN / "seed.notice.txt").read_text("utf-8")
-
-
-def test_seed_notice_html_word_for_word() -> None:
-    record, request = _pair(SEED)
-    assert notice_html(record, request) == (GOLDEN / "seed.notice.html").read_text("utf-8")
+# --- the seed (its golden files: test_member_notice.py, seed.provider.txt / .html) ----------
 
 
 def test_seed_says_what_the_issue_asks() -> None:
@@ -188,8 +177,8 @@ def test_seed_says_what_the_issue_asks() -> None:
     flat = _flat(notice_text(*_pair(SEED)))
     assert "DECISION: PENDING" in flat
     assert (
-        "They must arrive by 2026-04-16: 45 calendar days after the decision date, 2026-03-02"
-        in flat
+        "They must arrive by 2026-04-16: 45 calendar days after the records were requested, "
+        "2026-03-02" in flat
     )
     assert 'morphine for "Symptom-only coding of spasticity (R25.2)" (SPASTICITY_SYMPTOM)' in flat
     assert "preservative-free morphine, or ziconotide, for spasticity" in flat
@@ -486,13 +475,3 @@ def test_policy_data_whose_days_differ_from_doc_01_is_refused() -> None:
     data["documentation_request_days"] = 30
     with pytest.raises(ValidationError, match="documentation_request_days"):
         PolicyData.model_validate(data)
-
-
-def _write_golden() -> None:
-    record, request = _pair(SEED)
-    (GOLDEN / "seed.notice.txt").write_text(notice_text(record, request), "utf-8")
-    (GOLDEN / "seed.notice.html").write_text(notice_html(record, request), "utf-8")
-
-
-if __name__ == "__main__":
-    _write_golden()

@@ -235,11 +235,15 @@ def check_transaction(
     paid = stc[5] if len(stc) > 5 else ""
     assert paid == ("0" if record["decision"] == "deny" else "")  # no payment beyond "none"
     lines = [i for i, segment in enumerate(transaction) if segment[0] == "SVC"]
-    assert len(lines) == len(claim["lines"])
     decisions = {ld["line_number"]: ld for ld in record["line_decisions"]}
-    for index, line in zip(
-        lines, sorted(claim["lines"], key=lambda x: x["line_number"]), strict=True
-    ):
+    # An approved line has no known payment: no 2220D loop rather than SVC03 = 0 (issue 21).
+    unpaid = [
+        line
+        for line in sorted(claim["lines"], key=lambda x: x["line_number"])
+        if decisions.get(line["line_number"], {}).get("decision") != "approve"
+    ]
+    assert len(lines) == len(unpaid)
+    for index, line in zip(lines, unpaid, strict=True):
         svc, line_stc, ref, dtp = transaction[index : index + 4]
         assert svc[1].split(":")[:2] == ["HC", line["procedure_code"]]
         assert float(svc[2]) == line["charge"] and svc[3] == "0"
@@ -248,7 +252,6 @@ def check_transaction(
         category = line_stc[1].split(":")[0]
         outcome = decisions.get(line["line_number"], record)["decision"]
         expected = {
-            "approve": {"F1"},
             "deny": {"F2", "A6", "A7"},
             "pend": {"P2", "P3"},
             "not_reviewed": {"P1"},
@@ -398,3 +401,23 @@ def test_a_plan_configures_its_identities() -> None:
     assert ["NM1", "PR", "2", "EXAMPLE PLAN", "", "", "", "", "PI", "12345"] in segments(document)
     with pytest.raises(ValueError, match="sender_id"):
         render_interchange([DECIDED[SEED]], sender_id="A*B")
+
+
+def test_the_patient_name_comes_from_the_eligibility_record_when_it_has_one() -> None:
+    request = request_of("ITDD-TC-002")
+    request["context"]["eligibility"].update(last_name="RIVERA", first_name="ANA")
+    named = segments(render_interchange([(decide_raw(request), request)]))
+    patient = next(s for s in named if s[:2] == ["NM1", "IL"])
+    assert patient[3:5] == ["RIVERA", "ANA"]
+    plain = request_of("ITDD-TC-002")
+    unnamed = segments(render_interchange([(decide_raw(plain), plain)]))
+    assert next(s for s in unnamed if s[:2] == ["NM1", "IL"])[3] == "UNKNOWN"
+
+
+def test_an_approved_line_claims_no_payment() -> None:
+    request = request_of("ITDD-TC-002")
+    record = decide_raw(request)
+    assert record["decision"] == "approve"
+    found = segments(render_interchange([(record, request)]))
+    assert not [s for s in found if s[0] == "SVC"]  # no SVC03 = 0 for an approved line
+    assert next(s for s in found if s[0] == "STC")[1] == "F1:3"
