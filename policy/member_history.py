@@ -9,7 +9,11 @@ the next claim of the member always sees it:
   approval after records arrived);
 - `adjudicated`: ids of claims with a published approve or deny (§3, DUP-01);
 - `events`: the last event ids decided for the member, so a redelivered or re-sent event is
-  not decided twice (an event always lands on its member's partition).
+  not decided twice (an event always lands on its member's partition);
+- `pending`: per claim id, what is kept of a pended claim until a follow-up finalizes it
+  (policy/lifecycle.py, claim-lifecycle.md L.4 item 1);
+- `parked`: events waiting for the member's eligibility record, in arrival order (the
+  claim-before-eligibility race: workers/stream/step.py), so no other member waits with them.
 
 Which drug lines count as history and what a snapshot holds are policy knowledge, so they live
 here; pure functions over plain data, the stream worker does the I/O.
@@ -26,6 +30,7 @@ from models.decision import DecisionRecord
 from models.envelope import member_id_of
 from models.values import iso_date
 from policy.catalog import load_policy, normalise_version
+from policy.lifecycle import PendingClaim
 
 # Enough to recognise any realistic redelivery or re-send; a member has few claims.
 MAX_EVENT_IDS = 1000
@@ -48,6 +53,8 @@ class MemberState:
     history: list[dict[str, Any]] = field(default_factory=list)
     adjudicated: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
+    pending: dict[str, PendingClaim] = field(default_factory=dict)
+    parked: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def decode(cls, value: bytes | None) -> MemberState:
@@ -58,12 +65,31 @@ class MemberState:
             history=list(data.get("history", ())),
             adjudicated=list(data.get("adjudicated", ())),
             events=list(data.get("events", ())),
+            pending={
+                claim_id: PendingClaim.from_json(kept)
+                for claim_id, kept in (data.get("pending") or {}).items()
+            },
+            parked=list(data.get("parked", ())),
         )
 
     def encode(self) -> bytes:
-        return json_codec.dumps(
-            {"history": self.history, "adjudicated": self.adjudicated, "events": self.events}
-        )
+        data: dict[str, Any] = {
+            "history": self.history,
+            "adjudicated": self.adjudicated,
+            "events": self.events,
+        }
+        # Written only when there is something, so a member without a lifecycle keeps the
+        # state bytes of earlier versions.
+        if self.pending:
+            data["pending"] = {claim_id: kept.to_json() for claim_id, kept in self.pending.items()}
+        if self.parked:
+            data["parked"] = self.parked
+        return json_codec.dumps(data)
+
+    @property
+    def waiting(self) -> bool:
+        """Something of this member waits for a follow-up, a date or its eligibility."""
+        return bool(self.pending or self.parked)
 
     def seen(self, event_id: str) -> bool:
         return event_id in self.events

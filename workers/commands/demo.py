@@ -5,8 +5,10 @@ is named (`--bootstrap`, or CLAIMS_ADJ_KAFKA_BOOTSTRAP_SERVERS with the worker's
 settings: the demo then runs against that broker exactly as a worker would), creates the
 topics, starts a worker process, loads every case of samples/cases.jsonl (eligibility and PA
 records, earlier decisions as history imports, the claims as envelopes with the case's
-processing_date), prints the decision stream with the seed case first, then stops what it
-started.
+processing_date), prints the decision stream with the seed case first, then the rest of the
+seed's life (claim-lifecycle.md L.5): the records of TC-002 arrive on 2026-03-20 and the pend
+is re-adjudicated to an approval that supersedes it, each record with its notice. Then it stops
+what it started.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_BROKER = ROOT / "deploy" / "kafka" / "local-broker"
 SEED = "ITDD-TC-001"
+# L.5: the provider sends the records TC-002 documents, dated 2026-03-20.
+RECORDS_CASE = "ITDD-TC-002"
+RECORDS_DATE = "2026-03-20"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,8 +58,10 @@ def run(args: argparse.Namespace) -> int:
     from workers.demo.driver import (
         WorkerProcess,
         case_feed,
+        follow_up,
         isolated_settings,
         load_feed,
+        produce,
         read_settled,
     )
     from workers.jsonl import read_values
@@ -90,10 +97,23 @@ def run(args: argparse.Namespace) -> int:
         _print_stream(records, cases)
         print(
             f"\n{len(records)} decisions published for {len(cases)} cases "
-            f"({len(cases) - expected} out of scope, nothing published); "
-            f"worker log: {worker.log_path}"
+            f"({len(cases) - expected} out of scope, nothing published)"
         )
-        return 0 if len(records) == expected else 1
+        seed = cases[0]
+        records_case = next(case for case in cases if case["case_id"] == RECORDS_CASE)
+        documentation = follow_up(
+            "claim.documentation_received",
+            seed["claim"],
+            f"{run_id}-records",
+            RECORDS_DATE,
+            datetime.now(UTC).isoformat(),
+            documentation=records_case["claim"]["documentation"],
+        )
+        asyncio.run(produce(kafka, settings.topic_documentation, [documentation]))
+        after = asyncio.run(read_settled(kafka, settings.topic_decisions, expected + 1, timeout=60))
+        life = _print_life(after, seed, records_case["claim"]["documentation"])
+        print(f"\nworker log: {worker.log_path}")
+        return 0 if len(records) == expected and life == ["pend", "approve"] else 1
     finally:
         worker.stop()
         if started_broker:
@@ -126,6 +146,34 @@ def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
             f"{decision['decision']:8} {decision['claim_status_category'] or '':3} "
             f"{reason:28} {' '.join(decision['rule_ids'])}"
         )
+
+
+def _print_life(records: list[Any], seed: dict[str, Any], received: dict[str, Any]) -> list[str]:
+    """The seed's records in order, each with its notice (rendered from the record, the claim
+    as decided and the snapshot header the engine saw); their decisions."""
+    from models.json_codec import loads
+    from policy.downstream.notice import notice_text
+    from policy.lifecycle import merge_documentation
+
+    claim_id = seed["claim"]["claim_id"]
+    claim = seed["claim"]
+    life = [r for r in records if loads(r.value)["claim_id"] == claim_id]
+    print(f"\n== The seed's life: {len(life)} records of claim {claim_id}")
+    decisions = []
+    for n, record in enumerate(life, 1):
+        decision = loads(record.value)
+        decisions.append(decision["decision"])
+        if decision["trigger"] == "documentation_received":
+            print(f"\n-- the provider's records arrive, dated {RECORDS_DATE} --")
+            claim = merge_documentation(claim, received)
+        print(
+            f"\n[{n}] {decision['decision']} {decision['claim_status_category']}  "
+            f"trigger={decision['trigger']}  supersedes={decision['supersedes']}  "
+            f"processing_date={decision['processing_date']}\n"
+        )
+        context = loads(dict(record.headers)["enrichment.snapshot"])
+        print(notice_text(decision, {"claim": claim, "context": context}))
+    return decisions
 
 
 def _start_broker() -> tuple[str, bool]:

@@ -1,20 +1,27 @@
-"""The two hops of the worker, between Kafka records and the pure step (workers/stream/step.py).
+"""The hops of the worker, between Kafka records and the pure step (workers/stream/step.py).
 
-Hop 1 reads the claim topic and forwards each valid envelope re-keyed by member; hop 2 reads the
-by-member topic, where a member's claims and history meet, and decides. Only what needs the
-event loop is here (waiting for the reference tables and for a late eligibility record) and
+Hop 1 reads the claim, documentation, review and calendar topics and forwards each valid event
+re-keyed by member; hop 2 reads the by-member topic, where a member's claims, follow-ups and
+history meet, and decides. The sweep gives the step what time and the reference tables settle
+for the claims waiting in a partition's member states (a parked claim's eligibility, a PA
+update, the business date passing a documentation deadline). Only what needs the event loop or
+the broker is here (the reference tables' first load, the topics' size limits, the clock) and
 what operators see (metrics, log lines without PHI).
 """
 
 from __future__ import annotations
 
 import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import ConsumerRecord
 
-from models.envelope import EnvelopeError, decode_forwarded
+from models.envelope import decode_documentation, decode_review
+from policy.lifecycle import business_days_between
 from policy.member_history import MemberState
 from workers.logging_setup import get_logger
 from workers.settings import Settings
@@ -22,96 +29,231 @@ from workers.stream import step
 from workers.stream.eos.changelog import State
 from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
-from workers.stream.step import Outcome
+from workers.stream.step import Destination, Outcome, Tables
 
 log = get_logger(__name__)
 
 
+@dataclass
+class _Waiting:
+    """Partition k's members with something waiting, and what changed since its last sweep."""
+
+    pending: set[bytes] = field(default_factory=set)
+    parked: set[bytes] = field(default_factory=set)
+    latest_date: str | None = None  # the latest processing_date of an event of k
+    changed_pas: set[str] = field(default_factory=set)
+    eligibility_changed: bool = False
+    date_changed: bool = False
+
+
 class Hops:
-    """Hop 1 (`intake`) and hop 2 (`adjudicate`), and the observer of their outcomes."""
+    """The hops, the sweep, and the observer of their outcomes."""
 
     def __init__(self, settings: Settings, references: ReferenceTables, metrics: Metrics) -> None:
         self._settings = settings
         self._references = references
         self._metrics = metrics
+        self.limits: dict[Destination, int] = {}
+        self._waiting: dict[int, _Waiting] = defaultdict(_Waiting)
+        # Partitions opened before the reference tables were loaded: reconciled once they are.
+        self._unreconciled: set[int] = set()
+        references.on_change = self._reference_changed
+
+    # -- hop 1 ------------------------------------------------------------------------------
 
     async def intake(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
-        return step.intake(record)
+        return step.intake(record, self.limits.get(Destination.FORWARD))
+
+    async def intake_documentation(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
+        return step.intake_follow_up(
+            record, decode_documentation, self.limits.get(Destination.FORWARD)
+        )
+
+    async def intake_review(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
+        return step.intake_follow_up(record, decode_review, self.limits.get(Destination.FORWARD))
+
+    async def intake_calendar(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
+        return step.intake_calendar(record)
+
+    # -- hop 2 ------------------------------------------------------------------------------
 
     async def adjudicate(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
-        member = member_state_of(state, record.key)
-        if step.is_history_import(record):
-            return step.import_history(record, member)
-        try:
-            envelope = decode_forwarded(record.value)
-        except EnvelopeError as error:
-            return step.dead_letter(record, error)
-        references = self._references
         # Deciding before eligibility and PAs are loaded would deny claims ELIG-01 by mistake.
-        await references.loaded.wait()
-        waits = step.eligibility_deadline(
-            envelope, references, self._settings.eligibility_grace_seconds
-        )
-        if waits is not None:
-            await self._wait_for_eligibility(*waits, claim_id=envelope.claim.get("claim_id"))
-        return step.adjudicate(
-            envelope,
+        await self._references.loaded.wait()
+        key = record.key
+        member = _member_state(state, key)
+        outcome = step.by_member(
+            record,
             member,
-            references,
-            now=datetime.now(UTC),
-            publish_fhir=self._settings.topic_fhir is not None,
+            self._tables(record.partition),
+            clock=time.time(),
+            grace_seconds=self._settings.eligibility_grace_seconds,
         )
+        if key is not None and outcome.state is not None:
+            self._note(record.partition, key, outcome.state)
+        if outcome.event_date is not None:
+            self._saw_date(record.partition, outcome.event_date)
+        if outcome.triggers:
+            # A claim revived by records that were in time may already be past its deadline
+            # by the business date known: the sweep looks again.
+            self._waiting[record.partition].date_changed = True
+        return outcome
 
-    async def _wait_for_eligibility(self, member_id: str, deadline: float, claim_id: Any) -> None:
-        remaining = deadline - time.time()
-        if remaining <= 0:
+    def sweep(self, partition: int, state: State, opened: bool) -> Iterator[tuple[bytes, Outcome]]:
+        """Release parked events whose wait is over and reconcile pended claims with what
+        changed; a partition just opened is reconciled whole (a PA or a date that changed
+        while no one owned it, or before a crash, is met here)."""
+        if opened:
+            self._unreconciled.add(partition)
+        if not self._references.loaded.is_set():
             return
-        started = time.monotonic()
-        found = await self._references.wait_for_eligibility(member_id, remaining)
-        log.info(
-            "waited for eligibility",
-            claim_id=claim_id if isinstance(claim_id, str) else None,
-            waited_ms=round((time.monotonic() - started) * 1000),
-            found=found,
+        opened = partition in self._unreconciled
+        self._unreconciled.discard(partition)
+        waiting = self._waiting[partition]
+        if opened:
+            self._waiting[partition] = waiting = _Waiting()
+            for key, member in state.items():
+                self._note(partition, key, member)
+        tables = self._tables(partition)
+        clock = time.time()
+        for key in sorted(waiting.parked):
+            outcome = step.release(state[key], tables, clock=clock)
+            if outcome is not None:
+                self._note(partition, key, state[key])
+                if outcome.event_date is not None:
+                    self._saw_date(partition, outcome.event_date)
+                yield key, outcome
+        if not (opened or waiting.changed_pas or waiting.date_changed):
+            return
+        changed_pas = None if opened else set(waiting.changed_pas)
+        waiting.changed_pas.clear()
+        waiting.date_changed = False
+        for key in sorted(waiting.pending):
+            outcome = step.reconcile(state[key], tables, changed_pas)
+            if outcome is not None:
+                self._note(partition, key, state[key])
+                yield key, outcome
+
+    def _tables(self, partition: int) -> Tables:
+        return Tables(
+            references=self._references,
+            now=datetime.now(UTC),
+            business_date=max(
+                filter(
+                    None, (self._references.business_date, self._waiting[partition].latest_date)
+                ),
+                default=None,
+            ),
+            publish_fhir=self._settings.topic_fhir is not None,
+            limits=self.limits,
         )
 
-    def observe(self, record: ConsumerRecord[Any, Any], outcome: Outcome) -> None:
-        """Metrics and log lines of one event (ids and outcomes only, never PHI)."""
+    def _note(self, partition: int, key: bytes, member: MemberState) -> None:
+        """Keep the index of members with something waiting (the sweep looks at no other)."""
+        waiting = self._waiting[partition]
+        (waiting.pending.add if member.pending else waiting.pending.discard)(key)
+        (waiting.parked.add if member.parked else waiting.parked.discard)(key)
+
+    def _saw_date(self, partition: int, processing_date: str) -> None:
+        waiting = self._waiting[partition]
+        if waiting.latest_date is None or processing_date > waiting.latest_date:
+            waiting.latest_date = processing_date
+            waiting.date_changed = True
+
+    def _reference_changed(self, topic: str, key: str) -> None:
+        settings = self._settings
+        for waiting in self._waiting.values():
+            if topic == settings.topic_prior_auth:
+                waiting.changed_pas.add(key)
+            elif topic == settings.topic_calendar:
+                waiting.date_changed = True
+            # An eligibility record releases parked claims at the next sweep, which looks at
+            # every parked member anyway (there are few: they wait seconds).
+
+    # -- what operators see ---------------------------------------------------------------------
+
+    def pending_summary(self, states: Iterator[State]) -> tuple[dict[str, int], int | None]:
+        """Pended claims by reason over `states`, and the oldest one's age in business days
+        (from its first record to the latest business date known)."""
+        by_reason: dict[str, int] = defaultdict(int)
+        oldest: str | None = None
+        for state in states:
+            for member in state.values():
+                for pending in member.pending.values():
+                    if not pending.is_pending:
+                        continue
+                    for reason in pending.reasons:
+                        by_reason[reason] += 1
+                    first = pending.first_processing_date
+                    oldest = first if oldest is None or first < oldest else oldest
+        latest = max(
+            filter(
+                None,
+                (
+                    self._references.business_date,
+                    *(waiting.latest_date for waiting in self._waiting.values()),
+                ),
+            ),
+            default=None,
+        )
+        age = business_days_between(oldest, latest) if oldest and latest else None
+        return dict(by_reason), age
+
+    def observe(self, record: ConsumerRecord[Any, Any] | None, outcome: Outcome) -> None:
+        """Metrics and log lines of one event or sweep (ids and outcomes only, never PHI)."""
         metrics = self._metrics
-        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        where: dict[str, Any] = (
+            {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+            if record is not None
+            else {}
+        )
         if outcome.dead_letter is not None:
             error = outcome.dead_letter
             metrics.dead_letters.labels(error.error_class).inc()
             log.warning("dead letter", error_class=error.error_class, stage=error.stage, **where)
-        elif outcome.duplicate:
+        if outcome.duplicate:
             metrics.duplicates.inc()
             log.info("duplicate event skipped", **where)
         elif outcome.imported:
             log.info("history imported", **where)
+        elif outcome.parked and not outcome.records:
+            metrics.parked.inc()
+            log.info("parked until the member's eligibility arrives", **where)
         if outcome.internal_error_stage is not None:
             metrics.internal_errors.inc()
             stage = outcome.internal_error_stage
             log.error(
                 "enrichment failed" if stage == "enrichment" else "engine failed",
-                stage=outcome.internal_error_stage,
+                stage=stage,
                 claim_id=_claim_id(outcome),
                 **where,
             )
-        record_ = outcome.record
-        if record_ is None:
-            return
-        if record_.decision == "ignore":
-            metrics.ignored.inc()
-            log.info("claim out of scope", claim_id=_claim_id(outcome), rule_ids=record_.rule_ids)
-            return
-        metrics.decisions.labels(record_.decision).inc()
-        for rule_id in record_.rule_ids:
-            metrics.rules.labels(rule_id).inc()
-        if outcome.occurred_at is not None:
+        for trigger in outcome.triggers:
+            metrics.readjudications.labels(trigger).inc()
+        for days in outcome.finished_days:
+            metrics.days_to_final.observe(days)
+        for decided in outcome.records:
+            if decided.decision == "ignore":
+                metrics.ignored.inc()
+                log.info(
+                    "claim out of scope", claim_id=_claim_id(outcome), rule_ids=decided.rule_ids
+                )
+                continue
+            metrics.decisions.labels(decided.decision).inc()
+            for rule_id in decided.rule_ids:
+                metrics.rules.labels(rule_id).inc()
+            if decided.trigger != "claim_submitted":
+                log.info(
+                    "claim re-adjudicated",
+                    claim_id=decided.claim_id if isinstance(decided.claim_id, str) else None,
+                    trigger=decided.trigger,
+                    decision=decided.decision,
+                )
+        if outcome.occurred_at is not None and outcome.records:
             metrics.latency.observe(max(0.0, time.time() - outcome.occurred_at))
 
 
-def member_state_of(state: State, key: bytes | None) -> MemberState:
+def _member_state(state: State, key: bytes | None) -> MemberState:
     """The member's state (a fresh one for a new member); the step changes it in place."""
     if key is None:
         return MemberState()

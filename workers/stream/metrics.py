@@ -17,6 +17,10 @@ from prometheus_client.registry import Collector
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 LagSource = Callable[[], Iterable[tuple[str, int, int]]]
+# The pended claims the worker holds: (reason, count) pairs, and the oldest's age in business days.
+PendingSource = Callable[[], tuple[dict[str, int], int | None]]
+# Business days from a claim's first record to its final one: same-day to a quarter.
+DAYS_BUCKETS = (0, 1, 2, 5, 10, 20, 31, 45, 60, 90)
 
 
 class _LagCollector(Collector):
@@ -34,8 +38,27 @@ class _LagCollector(Collector):
         yield gauge
 
 
+class _PendingCollector(Collector):
+    def __init__(self, source: PendingSource) -> None:
+        self._source = source
+
+    def collect(self) -> Iterator[Metric]:
+        by_reason, oldest = self._source()
+        pending = GaugeMetricFamily(
+            "claims_pending", "Pended claims waiting for a follow-up, by reason", labels=["reason"]
+        )
+        for reason, count in sorted(by_reason.items()):
+            pending.add_metric([reason], count)
+        yield pending
+        yield GaugeMetricFamily(
+            "claims_pending_oldest_business_days",
+            "Age of the oldest pended claim in business days (0 when none waits)",
+            value=oldest or 0,
+        )
+
+
 class Metrics:
-    """The counters the agents update; one instance per worker."""
+    """The counters the hops update; one instance per worker."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -70,6 +93,23 @@ class Metrics:
         self.internal_errors = Counter(
             "claims_internal_errors_total",
             "Claims pended P2 internal_error after an enrichment or engine failure",
+            registry=self.registry,
+        )
+        self.readjudications = Counter(
+            "claims_readjudications_total",
+            "Records published for a pended claim after a follow-up, by trigger",
+            ["trigger"],
+            registry=self.registry,
+        )
+        self.parked = Counter(
+            "claims_parked_total",
+            "Events parked in their member's state until its eligibility record arrives",
+            registry=self.registry,
+        )
+        self.days_to_final = Histogram(
+            "claims_days_to_final_record",
+            "Business days from a pended claim's first record to its final record",
+            buckets=DAYS_BUCKETS,
             registry=self.registry,
         )
         self.latency = Histogram(
@@ -110,6 +150,11 @@ class Metrics:
                 "Changelog records still to read while a partition's member state is restored",
             )
         )
+
+    def watch_pending(self, source: PendingSource) -> None:
+        """`claims_pending` by reason and `claims_pending_oldest_business_days`, read from the
+        member states of the assigned partitions at scrape time."""
+        self.registry.register(_PendingCollector(source))
 
     def exposition(self) -> bytes:
         """The registry in Prometheus text format."""

@@ -1,5 +1,5 @@
-"""Reference data (eligibility, prior authorizations): global tables read straight from their
-compacted topics.
+"""Reference data (eligibility, prior authorizations, the business calendar): global tables
+read straight from their compacted topics.
 
 Every worker needs every member's eligibility and every PA (a claim's PA is looked up by
 `pa_number`, not by member), and the data is reference-sized, so each worker materializes both
@@ -7,18 +7,21 @@ topics whole: a global table. The compacted source topic already is the table's 
 no second changelog is written (Kafka Streams' GlobalKTable does the same); faust's own
 GlobalTable would copy it into another topic and warns of recovery loops with several workers.
 A `null` value (tombstone) deletes the key. Reading is `read_committed` from the beginning;
-the tables are ready when they reached the end offsets seen at start.
+the tables are ready when they reached the end offsets seen at start. Every change is told to
+`on_change` (the hops release and reconcile what waits on it); the business date never goes
+backwards (claim-lifecycle.md L.3).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from models import json_codec
+from models.envelope import EnvelopeError, decode_business_date
 from workers.broker.connection import KafkaConnection
 from workers.logging_setup import get_logger
 from workers.settings import Settings
@@ -26,24 +29,34 @@ from workers.settings import Settings
 log = get_logger(__name__)
 
 
+# (topic, key) of a changed record; for the calendar, the key is the new business date.
+ChangeListener = Callable[[str, str], None]
+
+
 class ReferenceTables:
-    """In-memory eligibility (by member_id) and prior authorizations (by pa_number)."""
+    """In-memory eligibility (by member_id), prior authorizations (by pa_number) and the latest
+    business date opened."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self.eligibility: dict[str, dict[str, Any]] = {}
         self.prior_auths: dict[str, dict[str, Any]] = {}
+        self.business_date: str | None = None
         self.loaded = asyncio.Event()
-        self._waiters: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
+        self.on_change: ChangeListener = lambda topic, key: None
 
     def apply(self, topic: str, key: bytes | None, value: bytes | None) -> None:
         """Apply one record of a reference topic (tombstone deletes)."""
+        if topic == self._settings.topic_calendar:
+            self._open_date(value)
+            return
         if key is None:
             return
         name = key.decode("utf-8", "replace")
         table = self.eligibility if topic == self._settings.topic_eligibility else self.prior_auths
         if value is None:
-            table.pop(name, None)
+            if table.pop(name, None) is not None:
+                self.on_change(topic, name)
             return
         try:
             record = json_codec.loads(value)
@@ -54,30 +67,22 @@ class ReferenceTables:
             log.warning("reference record is not an object", topic=topic)
             return
         table[name] = record
-        if table is self.eligibility:
-            for waiter in self._waiters.pop(name, ()):
-                if not waiter.done():
-                    waiter.set_result(None)
+        self.on_change(topic, name)
 
-    async def wait_for_eligibility(self, member_id: str, timeout: float) -> bool:
-        """Wait up to `timeout` s for the member's eligibility record; True when it is there."""
-        if member_id in self.eligibility:
-            return True
-        if timeout <= 0:
-            return False
-        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters[member_id].append(waiter)
+    def _open_date(self, value: bytes | None) -> None:
+        """A business date opened: later than the one known, or ignored and logged. A bad
+        event is skipped here; the worker that owns the calendar partition dead-letters it."""
         try:
-            await asyncio.wait_for(waiter, timeout)
-        except TimeoutError:
-            pass
-        finally:
-            waiters = self._waiters.get(member_id)
-            if waiters is not None and waiter in waiters:
-                waiters.remove(waiter)
-                if not waiters:
-                    del self._waiters[member_id]
-        return member_id in self.eligibility
+            opened = decode_business_date(value).processing_date
+        except EnvelopeError:
+            return
+        if self.business_date is not None and opened <= self.business_date:
+            if opened < self.business_date:
+                log.info("older business date ignored", opened=opened, known=self.business_date)
+            return
+        self.business_date = opened
+        log.info("business date opened", business_date=opened)
+        self.on_change(self._settings.topic_calendar, opened)
 
     async def run(self) -> None:
         """Read both topics from the beginning forever; set `loaded` once caught up."""
@@ -92,7 +97,8 @@ class ReferenceTables:
         await consumer.start()
         try:
             partitions = await _all_partitions(
-                consumer, (settings.topic_eligibility, settings.topic_prior_auth)
+                consumer,
+                (settings.topic_eligibility, settings.topic_prior_auth, settings.topic_calendar),
             )
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)

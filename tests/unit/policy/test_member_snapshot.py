@@ -47,15 +47,34 @@ def test_tombstone_deletes_and_missing_member_is_not_found() -> None:
     assert "X" not in refs.eligibility and "Y" not in refs.eligibility
 
 
-async def test_eligibility_wait_wakes_on_arrival_and_gives_up_after_timeout() -> None:
-    import asyncio
-
+def test_changes_are_told_and_the_business_date_never_goes_backwards() -> None:
     settings = Settings()
     refs = ReferenceTables(settings)
-    record = orjson.dumps({"member_id": "M1", "coverage_start": None})
-    asyncio.get_running_loop().call_later(
-        0.05, refs.apply, settings.topic_eligibility, b"M1", record
-    )
-    assert await refs.wait_for_eligibility("M1", timeout=2.0)
-    assert not await refs.wait_for_eligibility("M2", timeout=0.05)
-    assert not refs._waiters  # noqa: SLF001 - no waiter is left behind
+    changes: list[tuple[str, str]] = []
+    refs.on_change = lambda topic, key: changes.append((topic, key))
+
+    def opened(day: str) -> bytes:
+        return orjson.dumps(
+            {
+                "event_id": f"business-date-{day}",
+                "event_type": "business_date.opened",
+                "schema_version": 1,
+                "occurred_at": f"{day}T06:00:00Z",
+                "processing_date": day,
+            }
+        )
+
+    refs.apply(settings.topic_prior_auth, b"PA-1", orjson.dumps({"pa_number": "PA-1"}))
+    refs.apply(settings.topic_calendar, b"business-date", opened("2026-04-17"))
+    refs.apply(settings.topic_calendar, b"business-date", opened("2026-04-16"))  # older: ignored
+    refs.apply(
+        settings.topic_calendar, b"business-date", b"not an event"
+    )  # dead-lettered elsewhere
+    refs.apply(settings.topic_prior_auth, b"PA-1", None)
+    refs.apply(settings.topic_prior_auth, b"PA-2", None)  # nothing to delete: no change
+    assert refs.business_date == "2026-04-17"
+    assert changes == [
+        (settings.topic_prior_auth, "PA-1"),
+        (settings.topic_calendar, "2026-04-17"),
+        (settings.topic_prior_auth, "PA-1"),
+    ]

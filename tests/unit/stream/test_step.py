@@ -64,8 +64,7 @@ def references_of(case: dict[str, Any]) -> References:
 
 def adjudicate(case: dict[str, Any], state: MemberState, **kwargs: Any) -> step.Outcome:
     forwarded = decode_forwarded(envelope(case, kwargs.pop("event_id", "evt-1")))
-    options = {"now": NOW, "publish_fhir": False, **kwargs}
-    return step.adjudicate(forwarded, state, references_of(case), **options)
+    return step.adjudicate(forwarded, state, step.Tables(references_of(case), NOW, **kwargs))
 
 
 def test_intake_forwards_the_original_bytes_keyed_by_member() -> None:
@@ -163,7 +162,7 @@ def test_enrichment_failure_is_a_p2_internal_error_pend(monkeypatch: pytest.Monk
 
 def test_without_eligibility_the_member_is_not_found() -> None:
     forwarded = decode_forwarded(envelope(SEED))
-    outcome = step.adjudicate(forwarded, MemberState(), References(), now=NOW, publish_fhir=False)
+    outcome = step.adjudicate(forwarded, MemberState(), step.Tables(References(), NOW))
     assert outcome.record is not None and outcome.record.rule_ids == ["ITDD-ELIG-01"]
 
 
@@ -184,14 +183,79 @@ def test_a_history_import_merges_into_the_member_state() -> None:
     assert (outcome.state.history, outcome.state.adjudicated) == ([item], ["OLD-1"])
 
 
-def test_eligibility_wait_counts_from_occurred_at_and_only_for_unknown_members() -> None:
-    forwarded = decode_forwarded(envelope(SEED))
-    member_id = SEED["claim"]["member"]["member_id"]
-    assert step.eligibility_deadline(forwarded, References(), 2.0) == (
-        member_id,
-        NOW.timestamp() + 2.0,
+def by_member(value: bytes, state: MemberState, refs: References, clock: float) -> step.Outcome:
+    record = Record(
+        value,
+        topic="claims-by-member",
+        headers=step.Origin(b"CLM-ITDD-0001", "claims.submitted.v1", 2, 41).headers(),
     )
-    assert step.eligibility_deadline(forwarded, references_of(SEED), 2.0) is None
+    return step.by_member(record, state, step.Tables(refs, NOW), clock=clock, grace_seconds=2.0)
+
+
+def test_a_claim_without_eligibility_is_parked_and_released_when_the_record_arrives() -> None:
+    """Issue 18 item 2: the wait is the member's alone, kept in its state, not the worker's."""
+    state = MemberState()
+    read_at = NOW.timestamp()
+    parked = by_member(envelope(SEED), state, References(), read_at)
+    assert parked.parked and parked.outputs == [] and parked.state is state
+    assert [entry["until"] for entry in state.parked] == [read_at + 2.0]
+    # The member's next event queues behind it, whatever it is.
+    second = by_member(envelope(SEED, "evt-2"), state, references_of(SEED), read_at + 0.1)
+    assert second.parked and len(state.parked) == 2
+    assert step.release(state, step.Tables(References(), NOW), clock=read_at + 1) is None
+    released = step.release(state, step.Tables(references_of(SEED), NOW), clock=read_at + 1)
+    assert released is not None and state.parked == []
+    # In arrival order; the re-sent claim (a new event id) re-decides the pend it replaces.
+    first, again = released.records
+    assert (first.decision, again.decision) == ("pend", "pend")
+    assert (first.supersedes, again.supersedes) == (None, first.decision_id)
+
+
+def test_a_parked_claim_is_decided_when_its_grace_is_over_whatever_its_occurred_at() -> None:
+    state = MemberState()
+    future = orjson.loads(envelope(SEED))
+    future["occurred_at"] = "9999-12-31T23:59:59-14:00"
+    read_at = NOW.timestamp()
+    by_member(orjson.dumps(future), state, References(), read_at)
+    assert state.parked[0]["until"] == read_at + 2.0  # never the sender's clock
+    released = step.release(state, step.Tables(References(), NOW), clock=read_at + 2.0)
+    assert released is not None and released.record is not None
+    assert released.record.rule_ids == ["ITDD-ELIG-01"]
+
+
+def test_a_backlog_claim_past_its_grace_is_decided_without_parking() -> None:
+    state = MemberState()
+    outcome = by_member(envelope(SEED), state, References(), NOW.timestamp() + 60)
+    assert not outcome.parked and outcome.record is not None
+    assert outcome.record.rule_ids == ["ITDD-ELIG-01"]
+
+
+def test_a_bad_forward_is_dead_lettered_with_the_original_key_and_coordinates() -> None:
+    """Issue 18 item 3: never the member key or the internal topic."""
+    outcome = by_member(b'{"not": "an envelope"}', MemberState(), References(), 0.0)
+    [dead] = outcome.outputs
+    assert dead.destination is Destination.DEAD_LETTER and dead.key == b"CLM-ITDD-0001"
+    headers = dict(dead.headers)
+    assert (headers["source.topic"], headers["source.partition"], headers["source.offset"]) == (
+        b"claims.submitted.v1",
+        b"2",
+        b"41",
+    )
+
+
+def test_a_decision_too_large_for_its_topic_becomes_a_small_internal_error_pend() -> None:
+    """Issue 18 item 1: a record that can never fit never loses its claim."""
+    forwarded = decode_forwarded(envelope(SEED))
+    tables = step.Tables(references_of(SEED), NOW, limits={Destination.DECISION: 1500})
+    state = MemberState()
+    outcome = step.adjudicate(forwarded, state, tables)
+    [decision] = outcome.outputs
+    record = orjson.loads(decision.value or b"")
+    assert (record["decision"], record["claim_status_category"]) == ("pend", "P2")
+    assert record["pend"]["reasons"] == ["internal_error"]
+    assert record["error"]["error_class"] == "RecordTooLarge"
+    assert decision.size <= 1500 and "enrichment.snapshot" not in dict(decision.headers)
+    assert state.seen("evt-1") and state.pending == {}
 
 
 def test_an_integer_beyond_64_bits_crosses_both_hops_as_that_integer() -> None:
@@ -204,11 +268,7 @@ def test_an_integer_beyond_64_bits_crosses_both_hops_as_that_integer() -> None:
     [forward] = step.intake(Record(raw)).outputs
     assert forward.destination is Destination.FORWARD and forward.value == raw
     outcome = step.adjudicate(
-        decode_forwarded(forward.value),
-        MemberState(),
-        references_of(case),
-        now=NOW,
-        publish_fhir=False,
+        decode_forwarded(forward.value), MemberState(), step.Tables(references_of(case), NOW)
     )
     assert outcome.record is not None
     assert (outcome.record.decision, outcome.record.claim_status_category) == ("approve", "F1")

@@ -51,7 +51,20 @@ log = get_logger(__name__)
 
 # The hop of one input topic: a record and the task's member state in, the outcome out.
 Hop = Callable[[ConsumerRecord[bytes, bytes], State], Awaitable[Outcome]]
-Observer = Callable[[ConsumerRecord[Any, Any], Outcome], None]
+Observer = Callable[[ConsumerRecord[Any, Any] | None, Outcome], None]
+# What waits in partition k's member state and is due now (a parked claim whose eligibility
+# arrived, a PA update, a passed deadline): (member key, outcome) pairs, into k's transaction.
+# The flag is True once after the task opened: everything is reconciled then.
+Sweep = Callable[[int, State, bool], Iterable[tuple[bytes, Outcome]]]
+
+
+def _no_sweep(partition: int, state: State, opened: bool) -> Iterable[tuple[bytes, Outcome]]:
+    return ()
+
+
+async def _nothing_to_prepare() -> None:
+    return None
+
 
 # Records handed over per poll; a transaction holds at most a commit interval of them anyway.
 MAX_RECORDS = 2000
@@ -79,11 +92,21 @@ class PipelineConfig:
     producer_options: dict[str, Any]
     consumer: Callable[..., AIOKafkaConsumer] = AIOKafkaConsumer
     producer: Callable[..., AIOKafkaProducer] = AIOKafkaProducer
+    sweep: Sweep = _no_sweep
+    # Called once the clients are up (the hops learn the topics' size limits there).
+    prepare: Callable[[], Awaitable[None]] = _nothing_to_prepare
+
+
+class TaskFailed(Exception):
+    """A send or commit of task k failed; the batch's remaining records of k are left."""
 
 
 @dataclass
 class PartitionTask:
-    """Partition k of every input topic, its member state and its producer."""
+    """Partition k of every input topic: its member state, its producer, the position of each
+    input and what was committed. It owns how its outputs are sent and its offsets committed;
+    this base is at-least-once (an idempotent producer, offsets committed by the consumer once
+    every send before them is acknowledged)."""
 
     partition: int
     producer: AIOKafkaProducer
@@ -92,13 +115,104 @@ class PartitionTask:
     # Per input partition: the next record to process, and the offset last committed.
     position: dict[TopicPartition, int] = field(default_factory=dict)
     committed: dict[TopicPartition, int] = field(default_factory=dict)
-    in_transaction: bool = False
     unacked: list[asyncio.Future[Any]] = field(default_factory=list)
     failed: bool = False
+    swept: bool = False  # reconciled once since it opened
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+        partition: int | None = None,
+    ) -> None:
+        """Hand one output to the producer; its acknowledgement is checked before the offsets
+        behind it are committed (`settle`)."""
+        try:
+            delivery = await self.producer.send(
+                topic, value=value, key=key, partition=partition, headers=headers or None
+            )
+        except KafkaError as error:
+            raise TaskFailed(error) from error
+        self.unacked.append(delivery)
+
+    async def settle(self) -> BaseException | None:
+        """Wait until every output sent is acknowledged or failed; the first failure (None:
+        all arrived). A transaction or an offset commit must never pass over a failed send."""
+        unacked, self.unacked = self.unacked, []
+        if unacked:
+            await self.producer.flush()
+        return next((e for e in map(_delivery_error, unacked) if e is not None), None)
+
+    def moved(self) -> dict[TopicPartition, int]:
+        return {
+            tp: position
+            for tp, position in self.position.items()
+            if position != self.committed.get(tp)
+        }
+
+    async def abort(self) -> None:
+        self.unacked.clear()
+
+    async def close(self) -> None:
+        await self.abort()
+        await self.producer.stop()
 
 
-class TaskFailed(Exception):
-    """A send or commit of task k failed; the batch's remaining records of k are left."""
+@dataclass
+class TransactionalTask(PartitionTask):
+    """Exactly-once: the transactional producer `<app_id>-0-k`; outputs, state changes and the
+    input offsets of k go into one transaction, committed only when every send in it arrived."""
+
+    in_transaction: bool = False
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: list[tuple[str, bytes]],
+        partition: int | None = None,
+    ) -> None:
+        if not self.in_transaction:
+            try:
+                await self.producer.begin_transaction()
+            except KafkaError as error:
+                raise TaskFailed(error) from error
+            self.in_transaction = True
+        await super().send(topic, key, value, headers, partition)
+
+    async def commit(self, group_id: str) -> None:
+        """The offsets into the transaction and the transaction committed, unless a send in it
+        failed (then TaskFailed: the pipeline aborts it and rebuilds k)."""
+        moved = self.moved()
+        if not moved and not self.in_transaction:
+            return
+        failed = await self.settle()
+        if failed is not None:
+            raise TaskFailed(failed) from failed
+        try:
+            if not self.in_transaction:
+                await self.producer.begin_transaction()
+                self.in_transaction = True
+            if moved:
+                await self.producer.send_offsets_to_transaction(moved, group_id)
+            await self.producer.commit_transaction()
+        except KafkaError as error:
+            raise TaskFailed(error) from error
+        self.in_transaction = False
+        self.committed.update(moved)
+
+    async def abort(self) -> None:
+        await super().abort()
+        if not self.in_transaction:
+            return
+        self.in_transaction = False
+        try:
+            await self.producer.abort_transaction()
+        except KafkaError as error:  # the next owner's fencing aborts it anyway
+            log.warning("abort failed", partition=self.partition, error_class=type(error).__name__)
 
 
 class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
@@ -122,6 +236,8 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         self._stopping = False
         self._loop_task: asyncio.Task[None] | None = None
         self._next_commit = 0.0
+        self._assignment: set[TopicPartition] = set()
+        self._connected = False  # a service stopped before it started has nothing to stop
         self.consumer: AIOKafkaConsumer
         self.changelog = ChangelogReader(config.changelog, config.client_options, config.consumer)
         super().__init__(**kwargs)
@@ -146,6 +262,8 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         )
         await self.changelog.start()
         await self.consumer.start()
+        self._connected = True
+        await config.prepare()
         self.consumer.subscribe(list(self.config.inputs), listener=self)
         self._next_commit = time.monotonic() + self.config.commit_interval
 
@@ -162,9 +280,10 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
             else:
                 async with self._lock:
                     await self._commit_all()
-        await self.consumer.stop()
+        if self._connected:
+            await self.consumer.stop()
         for task in list(self.tasks.values()):
-            await self._close(task)
+            await task.close()
         self.tasks.clear()
         await self.changelog.stop()
 
@@ -189,6 +308,7 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         async with self._lock:
             if generation == self._generation:
                 await self._process_batch(batch, generation)
+                await self._sweep()
             else:
                 self._rewind(batch)
             if time.monotonic() >= self._next_commit:
@@ -243,57 +363,38 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
                 if record.offset < start:
                     continue  # re-delivered after a seek: its outputs are committed already
                 outcome = await hop(record, task.state)
-                await self._apply(task, record, outcome)
+                await self._apply(task, record.key, outcome)
                 task.position[tp] = record.offset + 1
                 self._observe(record, outcome)
-        except TaskFailed:
-            return
+        except TaskFailed as failure:
+            await self._fail(task, failure.__cause__ or failure)
 
-    async def _apply(
-        self, task: PartitionTask, record: ConsumerRecord[Any, Any], outcome: Outcome
-    ) -> None:
+    async def _sweep(self) -> None:
+        """What waits in each task's member state and is due now, into the task's transaction;
+        a task that just opened is reconciled whole once."""
+        for task in list(self.tasks.values()):
+            if task.failed:
+                continue
+            opened, task.swept = not task.swept, True
+            try:
+                for key, outcome in self.config.sweep(task.partition, task.state, opened):
+                    await self._apply(task, key, outcome)
+                    self._observe(None, outcome)
+            except TaskFailed as failure:
+                await self._fail(task, failure.__cause__ or failure)
+
+    async def _apply(self, task: PartitionTask, key: bytes | None, outcome: Outcome) -> None:
         """The event's outputs and its member-state change, into task k's transaction."""
+        destinations = self.config.destinations
         for output in outcome.outputs:
-            await self._send(
-                task,
-                self.config.destinations[output.destination],
-                output.key,
-                output.value,
-                output.headers,
+            await task.send(
+                destinations[output.destination], output.key, output.value, output.headers
             )
-        if outcome.state is not None and record.key is not None:
-            await self._send(
-                task,
-                self.config.changelog,
-                record.key,
-                outcome.state.encode(),
-                [],
-                partition=task.partition,
+        if outcome.state is not None and key is not None:
+            await task.send(
+                self.config.changelog, key, outcome.state.encode(), [], partition=task.partition
             )
-            task.state[record.key] = outcome.state
-
-    async def _send(
-        self,
-        task: PartitionTask,
-        topic: str,
-        key: bytes | None,
-        value: bytes | None,
-        headers: list[tuple[str, bytes]],
-        *,
-        partition: int | None = None,
-    ) -> None:
-        try:
-            if self.config.exactly_once and not task.in_transaction:
-                await task.producer.begin_transaction()
-                task.in_transaction = True
-            delivery = await task.producer.send(
-                topic, value=value, key=key, partition=partition, headers=headers or None
-            )
-        except KafkaError as error:
-            await self._fail(task, error)
-            raise TaskFailed from error
-        if not self.config.exactly_once:
-            task.unacked.append(delivery)
+            task.state[key] = outcome.state
 
     # -- commits ----------------------------------------------------------------------------
 
@@ -304,44 +405,25 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         else:
             await self._commit_acknowledged(tasks)
 
-    def _moved(self, task: PartitionTask) -> dict[TopicPartition, int]:
-        return {
-            tp: position
-            for tp, position in task.position.items()
-            if position != task.committed.get(tp)
-        }
-
     async def _commit(self, task: PartitionTask) -> None:
-        """Exactly-once: task k's offsets into its transaction, and the transaction committed."""
-        moved = self._moved(task)
-        if not moved and not task.in_transaction:
-            return
+        """Exactly-once: task k's transaction committed (or aborted and k rebuilt)."""
+        assert isinstance(task, TransactionalTask)
         try:
-            if not task.in_transaction:
-                await task.producer.begin_transaction()
-                task.in_transaction = True
-            if moved:
-                await task.producer.send_offsets_to_transaction(moved, self.config.group_id)
-            await task.producer.commit_transaction()
-            task.in_transaction = False
-        except KafkaError as error:
-            await self._fail(task, error)
-            return
-        task.committed.update(moved)
+            await task.commit(self.config.group_id)
+        except TaskFailed as failure:
+            await self._fail(task, failure.__cause__ or failure)
 
     async def _commit_acknowledged(self, tasks: list[PartitionTask]) -> None:
-        """At-least-once: once everything sent is acknowledged (a flush of each producer), the
-        offsets of every task whose outputs all arrived, in one commit."""
-        await asyncio.gather(*(task.producer.flush() for task in tasks if task.unacked))
+        """At-least-once: once everything sent is acknowledged, the offsets of every task whose
+        outputs all arrived, in one commit."""
+        failures = await asyncio.gather(*(task.settle() for task in tasks))
         offsets: dict[TopicPartition, int] = {}
         committing = []
-        for task in tasks:
-            unacked, task.unacked = task.unacked, []
-            error = next((e for e in map(_delivery_error, unacked) if e is not None), None)
+        for task, error in zip(tasks, failures, strict=True):
             if error is not None:
                 await self._fail(task, error)
                 continue
-            moved = self._moved(task)
+            moved = task.moved()
             if moved:
                 offsets.update(moved)
                 committing.append((task, moved))
@@ -364,6 +446,8 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         heartbeat; every transaction stays whole either way. During a rebalance the task is only
         dropped: the assignment that follows opens k again if this worker still has it.
         """
+        if task.failed:
+            return
         task.failed = True
         log.warning(
             "transaction failed: rebuilding the partition from its committed state",
@@ -373,24 +457,12 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         assigned = self._assigned(task.tps)
         if assigned:
             self.consumer.pause(*assigned)
-        if not isinstance(error, ProducerFenced):
-            await self._abort(task)
-        task.in_transaction = False
-        await self._close(task)
+        if isinstance(error, ProducerFenced) and isinstance(task, TransactionalTask):
+            task.in_transaction = False  # nothing to abort: the broker did
+        await task.close()
         self.tasks.pop(task.partition, None)
         if len(assigned) == len(task.tps) and not self.rebalancing:
             await self._open({task.partition})
-
-    async def _abort(self, task: PartitionTask) -> None:
-        if self.config.exactly_once and task.in_transaction:
-            try:
-                await task.producer.abort_transaction()
-            except KafkaError as error:  # the next owner's fencing aborts it anyway
-                log.warning(
-                    "abort failed", partition=task.partition, error_class=type(error).__name__
-                )
-            task.in_transaction = False
-        task.unacked.clear()
 
     # -- rebalance (aiokafka's listener, awaited by its group coordinator) --------------------
 
@@ -405,6 +477,7 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         self._generation += 1
         assigned = set(assigned)
+        self._assignment = assigned
         partitions = {tp.partition for tp in assigned if tp.topic in self.config.inputs}
         # Before any await: the fetcher must not read a new partition from a stale offset.
         for tp in assigned:
@@ -417,7 +490,7 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
             return
         async with self._lock:
             for partition in set(self.tasks) - partitions:
-                await self._close(self.tasks.pop(partition))
+                await self.tasks.pop(partition).close()
             self.changelog.forget(set(self.changelog.remaining) - partitions)
             await self._open(partitions - set(self.tasks))
         self.rebalancing = False
@@ -450,7 +523,11 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
     async def _open_once(self, partitions: set[int]) -> None:
         """Fence, restore, seek, resume: task k is ready to read."""
         producers = {k: self._producer(k) for k in partitions}
-        tps = [TopicPartition(topic, k) for k in sorted(partitions) for topic in self.config.inputs]
+        # Partition k of every input topic that has one (the calendar has a single partition).
+        tps = sorted(
+            (tp for tp in self._assignment if tp.partition in partitions),
+            key=lambda tp: (tp.partition, tp.topic),
+        )
         try:
             await asyncio.gather(*(producer.start() for producer in producers.values()))
             states = await self.changelog.restore(partitions)
@@ -462,10 +539,9 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
             for producer in producers.values():
                 await producer.stop()
             raise
+        kind = TransactionalTask if self.config.exactly_once else PartitionTask
         for k in sorted(partitions):
-            task = PartitionTask(
-                k, producers[k], states[k], tuple(tp for tp in tps if tp.partition == k)
-            )
+            task = kind(k, producers[k], states[k], tuple(tp for tp in tps if tp.partition == k))
             for tp in task.tps:
                 offset = committed[tp]
                 task.committed[tp] = task.position[tp] = first[tp] if offset is None else offset
@@ -482,10 +558,6 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         return self.config.producer(
             **options, transactional_id=transactional_id(self.config.group_id, partition)
         )
-
-    async def _close(self, task: PartitionTask) -> None:
-        await self._abort(task)
-        await task.producer.stop()
 
     # -- what operators see -----------------------------------------------------------------
 
