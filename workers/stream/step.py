@@ -526,8 +526,8 @@ def _publish(
             state.pending[claim_id] = kept
         else:
             state.pending.pop(claim_id, None)
-        # A deadline denial is final too, though kept (L.4 item 3).
-        if previous is not None and previous.is_pending and (kept is None or not kept.is_pending):
+        # A deadline denial is final too, though kept (L.4 item 3); an internal error is not.
+        if previous is not None and previous.is_pending and record.decision != "pend":
             days = lifecycle.business_days_between(
                 previous.first_processing_date, record.processing_date or ""
             )

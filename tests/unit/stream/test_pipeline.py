@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -14,13 +14,14 @@ from aiokafka.errors import (
     IllegalStateError,
     KafkaConnectionError,
     KafkaTimeoutError,
+    MessageSizeTooLargeError,
     ProducerFenced,
 )
 
 from policy.member_history import MemberState
 from workers.stream.eos import pipeline as pipeline_module
 from workers.stream.eos.changelog import State
-from workers.stream.eos.pipeline import Pipeline, PipelineConfig
+from workers.stream.eos.pipeline import Pipeline, PipelineConfig, Sweep
 from workers.stream.step import Destination, Outcome, Output
 
 IN = "claims"
@@ -45,6 +46,7 @@ class Broker:
         self.changelog: dict[int, list[tuple[bytes, bytes]]] = {}
         self.transactions: list[tuple[str, str, list[Any]]] = []  # (id, fate, writes)
         self.fail_commit: BaseException | None = None
+        self.fail_delivery: BaseException | None = None  # the next send's acknowledgement
         self.refuse_starts = 0  # producer starts that fail (a broker not answering)
         self.producers: list[FakeProducer] = []
         self.consumers: list[FakeConsumer] = []
@@ -75,8 +77,12 @@ class FakeProducer:
 
     async def send(self, topic: str, **kwargs: Any) -> Any:
         self.writes.append((topic, kwargs["key"], kwargs["value"]))
-        done: Any = __import__("asyncio").get_running_loop().create_future()
-        done.set_result(None)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if self.broker.fail_delivery is not None:
+            error, self.broker.fail_delivery = self.broker.fail_delivery, None
+            done.set_exception(error)
+        else:
+            done.set_result(None)
         return done
 
     async def send_offsets_to_transaction(self, offsets: dict[Any, int], group: str) -> None:
@@ -200,6 +206,7 @@ def pipeline(
     exactly_once: bool = True,
     interval: float = 0.0,
     on_failure: Callable[[], None] = lambda: None,
+    sweep: Sweep | None = None,
 ) -> Pipeline:
     config = PipelineConfig(
         group_id="app",
@@ -214,6 +221,8 @@ def pipeline(
         consumer=lambda **options: FakeConsumer(broker, **options),
         producer=lambda **options: FakeProducer(broker, **options),
     )
+    if sweep is not None:
+        config = replace(config, sweep=sweep)
     return Pipeline(config, lambda record, outcome: None, on_failure)
 
 
@@ -440,3 +449,91 @@ async def test_a_partition_that_cannot_be_opened_stops_the_worker(
     await pipe.connect()
     await assign(pipe, 0)
     assert pipe.failed and stopped == [True] and pipe.tasks == {}
+
+
+async def test_a_failed_delivery_aborts_the_transaction_and_rebuilds_the_partition() -> None:
+    """Issue 18 item 1: a send the broker refuses (a record too large for its topic) is only
+    known when its delivery fails; the transaction must not commit over it."""
+    broker = Broker()
+    pipe = await started(broker, 0)
+    consumer = group(pipe)
+    consumer.batches.append({tp(0): records(0, 0)})
+    await pipe.step()
+    failed_task = pipe.tasks[0]
+    broker.fail_delivery = MessageSizeTooLargeError()
+    consumer.batches.append({tp(0): records(0, 1, 2)})
+    await pipe.step()
+    assert [fate for _, fate, _ in broker.transactions] == ["committed", "aborted"]
+    assert broker.committed == {tp(0): 1}  # the offsets did not move past the failed send
+    assert consumer.positions[tp(0)] == 1 and tp(0) not in consumer.paused
+    rebuilt = pipe.tasks[0]
+    assert rebuilt is not failed_task and failed_task.producer.stopped
+    assert rebuilt.producer.id == "app-0-0" and not rebuilt.producer.stopped
+    [member] = rebuilt.state.values()
+    assert member.events == ["claims/0"]  # restored from the changelog: the aborted events out
+    assert not pipe.failed
+
+
+async def test_at_least_once_commits_no_offset_past_a_failed_delivery() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0, exactly_once=False)
+    consumer = group(pipe)
+    consumer.batches.append({tp(0): records(0, 0)})
+    await pipe.step()
+    assert broker.committed == {tp(0): 1}
+    failed_task = pipe.tasks[0]
+    broker.fail_delivery = MessageSizeTooLargeError()
+    consumer.batches.append({tp(0): records(0, 1, 2)})
+    await pipe.step()
+    assert broker.transactions == [] and broker.committed == {tp(0): 1}
+    assert consumer.positions[tp(0)] == 1 and tp(0) not in consumer.paused
+    assert pipe.tasks[0] is not failed_task and failed_task.producer.stopped
+
+
+async def test_a_sweeps_outputs_go_into_the_transaction_of_the_batch() -> None:
+    """What the sweep settles (a PA update, a passed deadline) commits with the batch's records
+    and offsets, or not at all; the first sweep after the task opened reconciles everything."""
+    broker = Broker()
+    opened: list[bool] = []
+
+    def sweep(partition: int, state: State, just_opened: bool) -> list[tuple[bytes, Outcome]]:
+        opened.append(just_opened)
+        member = state.get(b"m:2") or MemberState()
+        member.mark_seen(f"sweep/{len(opened)}")
+        output = Output(Destination.DECISION, b"CLM-2", b"readjudicated")
+        return [(b"m:2", Outcome(outputs=[output], state=member))]
+
+    pipe = await started(broker, 0, sweep=sweep)
+    group(pipe).batches.append({tp(0): records(0, 0, 1)})
+    await pipe.step()
+    [(tid, fate, writes)] = broker.transactions
+    assert (tid, fate) == ("app-0-0", "committed")
+    assert [write[:2] for write in writes] == [
+        ("decisions", b"m:1"),
+        (CHANGELOG, b"m:1"),
+        ("decisions", b"m:1"),
+        (CHANGELOG, b"m:1"),
+        ("decisions", b"CLM-2"),
+        (CHANGELOG, b"m:2"),
+        ("offsets", {tp(0): 2}),
+    ]
+    assert opened == [True]
+    assert pipe.tasks[0].state[b"m:2"].events == ["sweep/1"]
+
+
+async def test_a_failed_delivery_of_a_sweep_output_aborts_the_batch_with_it() -> None:
+    broker = Broker()
+
+    def sweep(partition: int, state: State, just_opened: bool) -> list[tuple[bytes, Outcome]]:
+        if not just_opened:
+            return []
+        broker.fail_delivery = MessageSizeTooLargeError()
+        output = Output(Destination.DECISION, b"CLM-2", b"readjudicated")
+        return [(b"m:2", Outcome(outputs=[output]))]
+
+    pipe = await started(broker, 0, sweep=sweep)
+    group(pipe).batches.append({tp(0): records(0, 0, 1)})
+    await pipe.step()
+    assert [fate for _, fate, _ in broker.transactions] == ["aborted"]
+    assert broker.committed == {} and group(pipe).positions[tp(0)] == 0
+    assert pipe.tasks[0].state == {}

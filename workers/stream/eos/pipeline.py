@@ -130,6 +130,7 @@ class PartitionTask:
         """Hand one output to the producer; its acknowledgement is checked before the offsets
         behind it are committed (`settle`)."""
         try:
+            await self.begin()
             delivery = await self.producer.send(
                 topic, value=value, key=key, partition=partition, headers=headers or None
             )
@@ -144,6 +145,9 @@ class PartitionTask:
         if unacked:
             await self.producer.flush()
         return next((e for e in map(_delivery_error, unacked) if e is not None), None)
+
+    async def begin(self) -> None:
+        """Ready to send (a transaction to open, for the exactly-once task)."""
 
     def moved(self) -> dict[TopicPartition, int]:
         return {
@@ -167,21 +171,10 @@ class TransactionalTask(PartitionTask):
 
     in_transaction: bool = False
 
-    async def send(
-        self,
-        topic: str,
-        key: bytes | None,
-        value: bytes | None,
-        headers: list[tuple[str, bytes]],
-        partition: int | None = None,
-    ) -> None:
+    async def begin(self) -> None:
         if not self.in_transaction:
-            try:
-                await self.producer.begin_transaction()
-            except KafkaError as error:
-                raise TaskFailed(error) from error
+            await self.producer.begin_transaction()
             self.in_transaction = True
-        await super().send(topic, key, value, headers, partition)
 
     async def commit(self, group_id: str) -> None:
         """The offsets into the transaction and the transaction committed, unless a send in it
@@ -193,9 +186,7 @@ class TransactionalTask(PartitionTask):
         if failed is not None:
             raise TaskFailed(failed) from failed
         try:
-            if not self.in_transaction:
-                await self.producer.begin_transaction()
-                self.in_transaction = True
+            await self.begin()
             if moved:
                 await self.producer.send_offsets_to_transaction(moved, group_id)
             await self.producer.commit_transaction()
