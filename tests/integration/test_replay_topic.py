@@ -3,7 +3,8 @@ replayed into another topic, with the production consumer groups' offsets untouc
 
 `test_replay_of_published_decisions` produces envelopes and decision records itself (with the
 snapshot headers the replay asks the worker for, in transactions, one of them aborted);
-`test_replay_of_the_workers_decisions` replays what the real worker published.
+`test_replay_of_the_workers_decisions` replays what the real worker published;
+`test_replay_of_a_claims_life` a claim's pend and the approval that supersedes it.
 """
 
 from __future__ import annotations
@@ -22,15 +23,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 from models.request import parse_request
 from policy.engine import decide
 from tests.cases import load_cases
-from tests.integration.kafka_util import create_topics, unique_name
+from tests.integration.kafka_util import create_topics, header_map, unique_name
 from workers.cli import main
 from workers.demo.driver import (
     WorkerProcess,
     case_feed,
     envelope,
-    header_map,
     isolated_settings,
     load_feed,
+    produce,
     read_topic,
 )
 from workers.replay.join import EVENT_ID_HEADER, SNAPSHOT_HEADER
@@ -294,3 +295,95 @@ def test_replay_of_the_workers_decisions(
     assert counts["reproduced"] == len(published)
     assert status == 0
     assert asyncio.run(group_offsets(kafka_bootstrap, group)) == before
+
+
+def documentation_event(case: dict[str, Any], documentation: dict[str, Any]) -> bytes:
+    """TC-002's records for the seed (claim-lifecycle.md L.5 row 1), on 2026-03-20."""
+    return orjson.dumps(
+        {
+            "event_id": "docs-" + uuid.uuid4().hex,
+            "event_type": "claim.documentation_received",
+            "schema_version": 1,
+            "occurred_at": "2026-03-20T09:00:00Z",
+            "processing_date": "2026-03-20",
+            "claim_id": case["claim"]["claim_id"],
+            "member_id": case["claim"]["member"]["member_id"],
+            "documentation": documentation,
+        }
+    )
+
+
+def test_replay_of_a_claims_life(
+    kafka_bootstrap: str, unused_tcp_port: int, tmp_path: Path
+) -> None:
+    """The seed pends, TC-002's records arrive, the worker approves; the replay of the
+    decisions-topic range rebuilds both requests from the claims and documentation topics and
+    reproduces both records with equal digests, the approval superseding the pend."""
+    settings = isolated_settings(
+        kafka_bootstrap,
+        f"replay-life-{uuid.uuid4().hex[:10]}",
+        unused_tcp_port,
+        tmp_path / "data",
+        eligibility_grace_seconds=0,
+    )
+    asyncio.run(ensure_topics(settings))
+    since = int(time.time() * 1000) - 1000
+    cases = {c["case_id"]: c for c in load_cases()}
+    seed = cases["ITDD-TC-001"]
+    asyncio.run(load_feed(settings, case_feed([seed], "2026-03-02T14:03:00Z")))
+    worker = WorkerProcess(settings, tmp_path / "worker.log")
+    worker.start()
+    try:
+        worker.wait_ready()
+        asyncio.run(read_topic(kafka_bootstrap, settings.topic_decisions, until=1, timeout=90))
+        records = [
+            (
+                seed["claim"]["claim_id"].encode(),
+                documentation_event(seed, cases["ITDD-TC-002"]["claim"]["documentation"]),
+            )
+        ]
+        asyncio.run(produce(kafka_bootstrap, settings.topic_documentation, records))
+        published = asyncio.run(
+            read_topic(kafka_bootstrap, settings.topic_decisions, until=2, timeout=90, idle=5)
+        )
+    finally:
+        assert worker.stop() == 0
+    originals = [orjson.loads(r.value) for r in published]
+    assert [(r["decision"], r["trigger"]) for r in originals] == [
+        ("pend", "claim_submitted"),
+        ("approve", "documentation_received"),
+    ]
+
+    status = main(
+        [
+            "replay",
+            "--from-topic",
+            "--bootstrap-servers",
+            kafka_bootstrap,
+            "--decisions-topic",
+            settings.topic_decisions,
+            "--input-topic",
+            settings.topic_submitted,
+            "--documentation-topic",
+            settings.topic_documentation,
+            "--reviews-topic",
+            settings.topic_reviews,
+            "--since",
+            str(since),
+            "--out",
+            str(tmp_path / "replayed.jsonl"),
+            "--report-dir",
+            str(tmp_path / "r"),
+            "--quiet",
+        ]
+    )
+
+    report = read_report(tmp_path / "r")
+    assert report["counts"]["reproduced"] == 2, report
+    assert status == 0
+    replayed = [
+        orjson.loads(line) for line in (tmp_path / "replayed.jsonl").read_bytes().splitlines()
+    ]
+    assert [r["input_digest"] for r in replayed] == [r["input_digest"] for r in originals]
+    assert replayed[0]["supersedes"] is None
+    assert replayed[1]["supersedes"] == replayed[0]["decision_id"]

@@ -5,6 +5,11 @@ replay under the original version must give every other field with identical JSO
 (`70` and `70.0` are different bytes, and an auditor must see that). A what-if compares only
 the *outcome* fields: a new version always carries another `policy_version` and may carry
 another `reference_versions`, which is not a change in how the claim is decided.
+
+A claim's life (claim-lifecycle.md L.2) adds two fields. `trigger` is an input fact (what made
+the record) and must be equal. `supersedes` names another record's `decision_id`, so it differs
+between runs like `decision_id` does: it is compared by position instead, the n-th record of a
+claim superseding its (n-1)-th, in the original run as in the replay.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from models.json_codec import dumps
 
 # §8.1: the only fields that may differ between two runs on the same inputs.
 UNSTAMPED = ("decision_id", "decided_at")
+# L.2: the link to the record this one replaces, compared by position (`link_holds`).
+CHAINED = ("supersedes",)
 # What names the inputs and the version rather than the outcome (ignored by a what-if).
 PROVENANCE = ("claim_id", "policy_version", "reference_versions", "processing_date", "input_digest")
 
@@ -49,14 +56,23 @@ def differing_fields(
 
 
 def same_but_stamps(
-    original: Mapping[str, Any], replayed: Mapping[str, Any], replayed_bytes: bytes
+    original: Mapping[str, Any],
+    replayed: Mapping[str, Any],
+    replayed_bytes: bytes,
+    stamps: Iterable[str] = UNSTAMPED,
 ) -> bool:
-    """The common case in one serialisation: the original, given the replay's stamps, is the
+    """The common case in one serialisation: the original, given the replay's `stamps`, is the
     replay's JSON byte for byte (same keys, same order, same bytes for every value)."""
     probe = dict(original)
-    for name in UNSTAMPED:
+    for name in stamps:
         probe[name] = replayed.get(name)
     return dumps(probe) == replayed_bytes
+
+
+def link_holds(original: Mapping[str, Any], previous_decision_id: str | None) -> bool:
+    """The original supersedes its claim's previous record in the same run (`None`: the first).
+    A partial original without the field is not contradicted (it is reported unchecked)."""
+    return "supersedes" not in original or original["supersedes"] == previous_decision_id
 
 
 def outcome_label(record: Mapping[str, Any]) -> str:

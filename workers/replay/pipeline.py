@@ -36,6 +36,7 @@ def run_replay(
             sink.write(result)
             report.add(result)
             progress.advance(result.lines, end_position)
+        report.finish()
     finally:
         sink.close()
         report.elapsed_seconds = round(progress.close(), 3)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from models.json_codec import dumps
-from workers.replay.report import SECTIONS, ReplayReport
+from workers.replay.report import FINAL_SECTION, SECTIONS, ReplayReport
 from workers.replay.work import (
     CHANGED,
     DECIDED,
@@ -58,6 +58,8 @@ def _position(entry: dict[str, Any]) -> str:
     source = entry.get("source")
     if isinstance(source, dict) and {"topic", "partition", "offset"} <= source.keys():
         return f"{source['topic']}[{source['partition']}]@{source['offset']}"
+    if isinstance(source, dict) and "events_line" in source:
+        return f"events line {source['events_line']}"
     return f"line {entry.get('line')}"
 
 
@@ -76,6 +78,24 @@ def rules_text(sub: dict[str, Any]) -> str:
     """`-ITDD-DRUG-02 +ITDD-EI-03`: what a transition took out of and put into `rule_ids`."""
     changes = [f"-{r}" for r in sub["rules_removed"]] + [f"+{r}" for r in sub["rules_added"]]
     return " ".join(changes) or "(same rule ids)"
+
+
+FINAL_TITLE = "Final outcomes the what-if changes (claims, by their last record)"
+
+
+def final_text(report: ReplayReport, limit: int) -> list[str]:
+    """A what-if's changes to claims' final outcomes: from → to counts, then the claims."""
+    total = report.final_transitions.total()
+    out = ["", f"{FINAL_TITLE}: {total:,}"]
+    for (before, after), claims in report.final_transitions.most_common():
+        out.append(f"  {claims:>9,}  {before} → {after}")
+    out += [
+        f"  {_position(e)}  {e.get('claim_id')}  {e['from']} → {e['to']}"
+        for e in report.entries(FINAL_SECTION, limit)
+    ]
+    if total > limit:
+        out.append(f"  … and {total - limit:,} more (report.json lists all)")
+    return out
 
 
 def render_text(report: ReplayReport, limit: int = 200) -> str:
@@ -97,6 +117,8 @@ def render_text(report: ReplayReport, limit: int = 200) -> str:
             out.append(f"  {row['claims']:>9,}  {row['from']} → {row['to']}")
             for sub in row["by_rules"]:
                 out.append(f"  {sub['claims']:>9,}      {rules_text(sub)}")
+    if report.what_if_version is not None:
+        out += final_text(report, limit)
     for kind, section in SECTIONS.items():
         total = report.counts[kind]
         if not total:
@@ -168,6 +190,23 @@ def _section_html(kind: str, section: str, report: ReplayReport, limit: int) -> 
     return out
 
 
+def _final_html(report: ReplayReport, limit: int) -> list[str]:
+    total = report.final_transitions.total()
+    out = [
+        f"<h2>{_e(FINAL_TITLE)} ({total:,})</h2><table>",
+        "<tr><th>where (last record)</th><th>claim</th><th>from</th><th>to</th></tr>",
+    ]
+    out += [
+        f"<tr><td>{_e(_position(e))}</td><td>{_e(e.get('claim_id'))}</td>"
+        f"<td>{_e(e['from'])}</td><td>{_e(e['to'])}</td></tr>"
+        for e in report.entries(FINAL_SECTION, limit)
+    ]
+    out.append("</table>")
+    if total > limit:
+        out.append(f"<p>… and {total - limit:,} more: report.json lists all of them.</p>")
+    return out
+
+
 def render_html(report: ReplayReport, limit: int = 1000) -> str:
     heading = _e(title(report))
     out = [
@@ -204,6 +243,8 @@ def render_html(report: ReplayReport, limit: int = 1000) -> str:
                     f"<td class=n>{sub['claims']:,}</td></tr>"
                 )
         out.append("</table>")
+    if report.what_if_version is not None:
+        out += _final_html(report, limit)
     for kind, section in SECTIONS.items():
         if report.counts[kind]:
             out += _section_html(kind, section, report, limit)

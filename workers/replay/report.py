@@ -4,6 +4,11 @@ Detail entries (changed and not-reproduced claims with both records, not-replaya
 unreadable lines) are spooled to temporary JSON-lines files as they arrive and streamed into
 `report.json` at the end, so a what-if over millions of claims that changes hundreds of
 thousands of them needs no more memory than one that changes four.
+
+A what-if also reports claims' FINAL outcomes (claim-lifecycle.md L.2: the last record of a
+claim stands): a claim's change counts once, by its last record in the run. Only claims whose
+last record so far may still be superseded (a pend, a deadline denial) are held in memory until
+their next record or the end of the run.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from workers.replay.work import (
     REPRODUCED,
     UNCHANGED,
     BlockResult,
+    FinalStep,
 )
 
 # Report sections holding one entry per claim or line, in input order.
@@ -40,6 +46,8 @@ SECTIONS = {
     NOT_REPLAYABLE: "not_replayable",
     ERROR: "errors",
 }
+# What-if: claims whose last record changed, one entry per claim.
+FINAL_SECTION = "final_changed"
 COUNTED = (
     DECIDED,
     REPRODUCED,
@@ -70,10 +78,14 @@ class ReplayReport:
         self.transitions: dict[tuple[str, str], Counter[tuple[tuple[str, ...], ...]]] = {}
         self.started_at = datetime.now(UTC)
         self.elapsed_seconds: float | None = None
+        # (from, to) of a claim's last record -> claims
+        self.final_transitions: Counter[tuple[str, str]] = Counter()
+        # Claims whose last record so far may be superseded, with its change (None: none).
+        self._open_claims: dict[str, dict[str, Any] | None] = {}
         # In memory until a section passes 8 MB, then on disk; closed in close().
         self._spools: dict[str, IO[bytes]] = {
             section: tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
-            for section in SECTIONS.values()
+            for section in (*SECTIONS.values(), FINAL_SECTION)
         }
 
     @property
@@ -94,6 +106,29 @@ class ReplayReport:
                 detail = outcome.detail
                 by_rules = self.transitions.setdefault((detail["from"], detail["to"]), Counter())
                 by_rules[(tuple(detail["rules_removed"]), tuple(detail["rules_added"]))] += 1
+        for step in result.finals:
+            self._follow(step)
+
+    def _follow(self, step: FinalStep) -> None:
+        """A claim's record in run order: it replaces the claim's open record, and is final
+        unless a later record may supersede it."""
+        if step.continues and step.claim_id is not None:
+            self._open_claims.pop(step.claim_id, None)
+        if step.opens and step.claim_id is not None:
+            self._open_claims[step.claim_id] = step.change
+        elif step.change is not None:
+            self._final_change(step.change)
+
+    def _final_change(self, change: dict[str, Any]) -> None:
+        self.final_transitions[(change["from"], change["to"])] += 1
+        self._spools[FINAL_SECTION].write(encode(change))
+
+    def finish(self) -> None:
+        """The end of the run: claims still open stand by their last record."""
+        for change in self._open_claims.values():
+            if change is not None:
+                self._final_change(change)
+        self._open_claims.clear()
 
     @property
     def alarm(self) -> bool:
@@ -124,6 +159,15 @@ class ReplayReport:
             "alarm": self.alarm,
             "exit_status": self.exit_status,
             "transitions": self.transition_rows(),
+            "final_outcomes": {
+                "claims_changed": self.final_transitions.total(),
+                "transitions": [
+                    {"from": before, "to": after, "claims": n}
+                    for (before, after), n in sorted(
+                        self.final_transitions.items(), key=lambda item: (-item[1], item[0])
+                    )
+                ],
+            },
         }
 
     def transition_rows(self) -> list[dict[str, Any]]:

@@ -32,11 +32,18 @@ class UsageError(ValueError):
 
 @dataclass(frozen=True)
 class ReplayRequest:
+    """Everything the command line says, checked for syntax; `preflight` checks the rest."""
+
     version: str | None
     file: str | None
+    events: bool  # `file` is a file of events (workers/replay/events_file.py)
     topic_range: TopicRange | None
     decisions_topic: str
     input_topic: str
+    follow_up_topics: tuple[str, ...]  # documentation, reviews
+    # Follow-up topics not named on the command line: skipped when they do not exist (a
+    # deployment from before the claim lifecycle has none, and no re-adjudications either).
+    optional_topics: frozenset[str]
     kafka: KafkaConnection
     production_topics: frozenset[str]
     lookback_ms: int
@@ -47,6 +54,11 @@ class ReplayRequest:
     processes: int
     stamp: bool
     quiet: bool
+
+    @property
+    def input_topics(self) -> list[str]:
+        """The topics whose events a decision's `input.event_id` can name."""
+        return [self.input_topic, *self.follow_up_topics]
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, version: str | None) -> ReplayRequest:
@@ -63,9 +75,22 @@ class ReplayRequest:
         return cls(
             version=version,
             file=args.file,
+            events=args.events,
             topic_range=topic_range,
             decisions_topic=decisions_topic,
             input_topic=args.input_topic or settings.topic_submitted,
+            follow_up_topics=(
+                args.documentation_topic or settings.topic_documentation,
+                args.reviews_topic or settings.topic_reviews,
+            ),
+            optional_topics=frozenset(
+                default
+                for named, default in (
+                    (args.documentation_topic, settings.topic_documentation),
+                    (args.reviews_topic, settings.topic_reviews),
+                )
+                if named is None
+            ),
             kafka=_connection(settings, args.bootstrap_servers),
             # The configured decision topic, and the one a topic replay reads, are production.
             production_topics=frozenset({settings.topic_decisions, decisions_topic}),
@@ -89,8 +114,9 @@ def _connection(settings: Settings, bootstrap_servers: str | None) -> KafkaConne
     return dataclasses.replace(connection, bootstrap_servers=bootstrap_servers)
 
 
-def preflight(request: ReplayRequest) -> None:
-    """Raise UsageError for anything that would fail later."""
+def preflight(request: ReplayRequest) -> ReplayRequest:
+    """Raise UsageError for anything that would fail later; the request without the optional
+    topics that do not exist."""
     from workers.replay.topic_sink import ProductionTopicRefused, check_sink_topic
 
     if request.processes < 1:
@@ -110,19 +136,26 @@ def preflight(request: ReplayRequest) -> None:
             FileSource(request.file).check()
         except OSError as error:
             raise UsageError(f"cannot read {request.file}: {error.strerror or error}") from None
-    topics = [request.decisions_topic, request.input_topic] if request.topic_range else []
+    topics = [request.decisions_topic, *request.input_topics] if request.topic_range else []
     if request.out_topic is not None:
         topics.append(request.out_topic)
     if topics:
         from workers.broker.preflight import AccessNeeds, check_access
-        from workers.replay.topic_source import TopicMissing, require_topics
+        from workers.replay.topic_source import TopicMissing, existing_topics, require_topics
 
+        required = [topic for topic in topics if topic not in request.optional_topics]
         # An unreachable broker or refused credentials: one line (OperatorError), no traceback.
-        asyncio.run(check_access(request.kafka, AccessNeeds(topics=topics), timeout_s=15.0))
+        asyncio.run(check_access(request.kafka, AccessNeeds(topics=required), timeout_s=15.0))
+        absent = set(request.optional_topics) - existing_topics(request.kafka)
+        request = dataclasses.replace(
+            request,
+            follow_up_topics=tuple(t for t in request.follow_up_topics if t not in absent),
+        )
         try:
-            require_topics(request.kafka, topics)
+            require_topics(request.kafka, [topic for topic in topics if topic not in absent])
         except TopicMissing as error:
             raise UsageError(str(error)) from None
+    return request
 
 
 def open_sink(request: ReplayRequest) -> Sink:
@@ -139,13 +172,14 @@ def open_sink(request: ReplayRequest) -> Sink:
 
 
 def execute(request: ReplayRequest) -> int:
-    preflight(request)
+    request = preflight(request)
     options = ReplayOptions(
         version=request.version, stamp=request.stamp, keep_records=request.out_topic is not None
     )
     with tempfile.TemporaryDirectory(prefix="replay-") as scratch:
         source = _source(request, Path(scratch))
-        total = None if request.topic_range is None else _count_lines(source)
+        spooled = request.topic_range is not None or request.events
+        total = _count_lines(source) if spooled else None
         progress = Progress(
             "replay", total_items=total, total_bytes=source.total_bytes, enabled=not request.quiet
         )
@@ -163,6 +197,8 @@ def execute(request: ReplayRequest) -> int:
 
 
 def _source(request: ReplayRequest, scratch: Path) -> FileSource:
+    if request.topic_range is None and request.events:
+        return _events_source(request, scratch)
     if request.topic_range is None:
         return FileSource(request.file)
     from workers.replay.topic_source import export_to_file
@@ -177,7 +213,7 @@ def _source(request: ReplayRequest, scratch: Path) -> FileSource:
     stats = export_to_file(
         request.kafka,
         request.decisions_topic,
-        request.input_topic,
+        request.input_topics,
         request.topic_range,
         spool,
         lookback_ms=request.lookback_ms,
@@ -185,13 +221,27 @@ def _source(request: ReplayRequest, scratch: Path) -> FileSource:
     if not request.quiet:
         print(
             f"read {stats.decisions:,} decisions; {stats.envelopes_kept:,} of "
-            f"{stats.envelopes_scanned:,} envelopes joined",
+            f"{stats.envelopes_scanned:,} input events joined",
             file=sys.stderr,
         )
     label = (
         f"topic {request.decisions_topic} {request.topic_range.describe()} + {request.input_topic}"
     )
     return FileSource(str(spool), label=label)
+
+
+def _events_source(request: ReplayRequest, scratch: Path) -> FileSource:
+    from workers.replay.events_file import export_events
+
+    spool = scratch / "events.jsonl"
+    stats = export_events(request.file, spool)
+    if not request.quiet:
+        print(
+            f"read {stats.decisions:,} decisions and {stats.events:,} input events"
+            + (f"; {stats.unreadable:,} unreadable lines" if stats.unreadable else ""),
+            file=sys.stderr,
+        )
+    return FileSource(str(spool), label=f"events {request.file or 'stdin'}")
 
 
 def _count_lines(source: FileSource) -> int:

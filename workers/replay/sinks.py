@@ -33,15 +33,3 @@ class FileSink:
 
     def close(self) -> None:
         self._out.close()
-
-
-class NullSink:
-    """Check-only runs (`--no-output`): the report is the product."""
-
-    label = "none"
-
-    def write(self, result: BlockResult) -> None:
-        return None
-
-    def close(self) -> None:
-        return None

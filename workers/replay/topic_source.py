@@ -1,4 +1,4 @@
-"""The topic source: a decisions-topic range, joined with the input topic, as a replay file.
+"""The topic source: a decisions-topic range, joined with the input topics, as a replay file.
 
 Both topics are read by a consumer of our own: `group_id=None`, partitions `assign()`ed, no
 commits, so the production consumer group's offsets are never read or written, and
@@ -7,10 +7,12 @@ transactions). The result is spooled as history lines (workers/replay/inputs.py)
 (partition, offset) order, and the file replay takes it from there: one code path for deciding,
 comparing and reporting, whatever the source.
 
-Decisions are read first and spooled per partition; only then is the input topic scanned, from
-the earliest decision's timestamp minus `lookback_ms` (an envelope is published before its
-decision) to the latest plus `lookback_ms` (producer clocks differ), keeping only the envelopes
-the decisions ask for.
+Decisions are read first and spooled per partition; only then are the input topics (claims,
+documentation, reviews: the events a record's `input.event_id` can name) scanned, from the
+earliest decision's timestamp minus `lookback_ms` (an event is published before its decision) to
+the latest plus `lookback_ms` (producer clocks differ), keeping only the events the decisions
+ask for. The calendar, eligibility and prior-authorization topics are not read: what a record
+was decided with of them is in its snapshot header.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from workers.broker.connection import KafkaConnection
 from workers.jsonl import encode, values
-from workers.replay.join import EnvelopeIndex, PublishedDecision, decode_envelope, join
+from workers.replay.join import EnvelopeIndex, Joiner, PublishedDecision
 from workers.replay.topic_range import TopicRange
 
 
@@ -113,7 +115,7 @@ async def read_range(
 async def export_range(
     kafka: KafkaConnection,
     decisions_topic: str,
-    input_topic: str,
+    input_topics: list[str],
     topic_range: TopicRange,
     spool: IO[bytes],
     *,
@@ -125,7 +127,7 @@ async def export_range(
     await consumer.start()
     try:
         decision_parts = await partitions_of(consumer, decisions_topic)
-        input_parts = await partitions_of(consumer, input_topic)
+        input_parts = [tp for topic in input_topics for tp in await partitions_of(consumer, topic)]
         ranges = await _decision_ranges(consumer, decision_parts, topic_range)
         # Closed by _write_joined once read back.
         per_partition = {tp.partition: tempfile.TemporaryFile() for tp in decision_parts}  # noqa: SIM115
@@ -150,11 +152,7 @@ async def export_range(
             )
             async for record in read_range(consumer, input_ranges):
                 stats.envelopes_scanned += 1
-                envelope = decode_envelope(record.value, record.timestamp)
-                if envelope is not None and (
-                    envelope.event_id in wanted_events or envelope.claim_id in wanted_claims
-                ):
-                    index.add(envelope)
+                if index.take(record.value, record.timestamp, wanted_events, wanted_claims):
                     stats.envelopes_kept += 1
     finally:
         await consumer.stop()
@@ -194,6 +192,9 @@ def _spool_entry(decision: PublishedDecision) -> bytes:
 
 
 def _write_joined(spools: Iterable[IO[bytes]], index: EnvelopeIndex, out: IO[bytes]) -> None:
+    """The history lines in (partition, offset) order: a claim's records are in one partition
+    (key claim_id), in the order they were made, as its chain needs them."""
+    joiner = Joiner(index)
     for spool in spools:
         spool.seek(0)
         for entry in values(spool):
@@ -204,7 +205,7 @@ def _write_joined(spools: Iterable[IO[bytes]], index: EnvelopeIndex, out: IO[byt
                 entry["snapshot"],
                 entry["event_id"],
             )
-            out.write(encode(join(decision, index)))
+            out.write(encode(joiner.join(decision)))
         spool.close()
     out.flush()
 
@@ -212,7 +213,7 @@ def _write_joined(spools: Iterable[IO[bytes]], index: EnvelopeIndex, out: IO[byt
 def export_to_file(
     kafka: KafkaConnection,
     decisions_topic: str,
-    input_topic: str,
+    input_topics: list[str],
     topic_range: TopicRange,
     path: Path,
     *,
@@ -222,7 +223,7 @@ def export_to_file(
     with path.open("wb") as spool:
         return asyncio.run(
             export_range(
-                kafka, decisions_topic, input_topic, topic_range, spool, lookback_ms=lookback_ms
+                kafka, decisions_topic, input_topics, topic_range, spool, lookback_ms=lookback_ms
             )
         )
 
@@ -240,3 +241,17 @@ def require_topics(kafka: KafkaConnection, topics: list[str]) -> None:
             await consumer.stop()
 
     asyncio.run(check())
+
+
+def existing_topics(kafka: KafkaConnection) -> set[str]:
+    """The topics the broker has (one metadata request)."""
+
+    async def names() -> set[str]:
+        consumer = new_consumer(kafka)
+        await consumer.start()
+        try:
+            return set(await consumer.topics())
+        finally:
+            await consumer.stop()
+
+    return asyncio.run(names())

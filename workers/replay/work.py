@@ -9,24 +9,32 @@ stay aligned with inputs.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+import hashlib
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from models.json_codec import dumps
-from models.request import StructureError, parse_request
+from models.request import AdjudicationRequest, StructureError, parse_request
 from policy.engine import decide_or_pend
+from policy.lifecycle import DEADLINE_TRIGGER
 from workers.jsonl import DecodeError, RawLine, decode, split_lines
 from workers.offline.adjudicate import error_record
+from workers.replay.chains import SUBMITTED
 from workers.replay.compare import (
+    CHAINED,
     PROVENANCE,
     UNSTAMPED,
     differing_fields,
+    link_holds,
     outcome_label,
     rule_changes,
     same_but_stamps,
 )
 from workers.replay.inputs import NotAReplayLine, ReplayInput, read_input
-from workers.stamp import stamps
+from workers.stamp import decided_at_text, uuid7_text
 
 # Outcome kinds. ALARMS make the run fail: the auditor must look at them.
 DECIDED = "decided"  # no original to compare with
@@ -45,11 +53,34 @@ Line = tuple[int, bytes]
 @dataclass(frozen=True, slots=True)
 class ReplayOptions:
     """`version` None: the version in force for each claim (§1.6 replay); else a what-if.
-    `keep_records`: return each publishable record (key, decision, bytes) for a topic sink."""
+    `keep_records`: return each publishable record (key, decision, bytes) for a topic sink.
+    `run_seed`/`run_millis`: what the run's decision ids are made of (`replay_id`)."""
 
     version: str | None = None
     stamp: bool = True
     keep_records: bool = False
+    run_seed: bytes = field(default_factory=lambda: os.urandom(16))
+    run_millis: int = field(default_factory=lambda: time.time_ns() // 1_000_000)
+
+
+def replay_id(options: ReplayOptions, line: int) -> str:
+    """The replayed record's `decision_id` on `line`: a UUIDv7 of the run's moment whose random
+    bits are a hash of the run's seed and the line. A re-adjudication's `supersedes` is the id
+    of the line holding the record it replaces, which the process replaying it can compute
+    without seeing that line (it may be in another block, in another process)."""
+    digest = hashlib.blake2b(line.to_bytes(8, "big"), key=options.run_seed, digest_size=10)
+    return uuid7_text(options.run_millis, int.from_bytes(digest.digest(), "big") >> 6)
+
+
+class FinalStep(NamedTuple):
+    """What a what-if line tells about its claim's final outcome (the claim's last record):
+    whether a later record may still supersede it (`opens`: a pend or a deadline denial),
+    whether it supersedes an earlier one (`continues`), and its change (None: unchanged)."""
+
+    claim_id: str | None
+    opens: bool
+    continues: bool
+    change: dict[str, Any] | None
 
 
 class Outcome(NamedTuple):
@@ -60,6 +91,7 @@ class Outcome(NamedTuple):
     decision: str | None
     detail: dict[str, Any] | None  # report entry, only for kinds a reader must see
     unchecked: tuple[str, ...] = ()  # record fields a partial original could not confirm
+    final: FinalStep | None = None  # what-if: only for lines of a chain or that changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +126,7 @@ class BlockResult:
     records: list[tuple[bytes, str, bytes]]  # (key, decision, record) if keep_records
     partial_originals: int = 0  # originals that lacked record fields (case files)
     unchecked_fields: frozenset[str] = frozenset()  # the fields they lacked
+    finals: list[FinalStep] = field(default_factory=list)  # what-if, in line order
 
 
 def split_block(block: Block) -> list[Line]:
@@ -123,22 +156,18 @@ def replay_block(block: Block, options: ReplayOptions) -> BlockResult:
         records=records,
         partial_originals=len(partial),
         unchecked_fields=frozenset(name for fields in partial for name in fields),
+        finals=[o.final for o in outcomes if o.final is not None],
     )
 
 
 def replay_chunk(lines: list[Line], options: ReplayOptions) -> list[Outcome]:
     """Replay each line; outcomes in line order."""
-    if options.stamp:
-        ids, decided_at = stamps(len(lines))
-        return [
-            _replay_line(number, text, options, (ids[i], decided_at))
-            for i, (number, text) in enumerate(lines)
-        ]
-    return [_replay_line(number, text, options, (None, "")) for number, text in lines]
+    decided_at = decided_at_text(datetime.now(UTC)) if options.stamp else None
+    return [_replay_line(number, text, options, decided_at) for number, text in lines]
 
 
 def _replay_line(
-    number: int, text: bytes, options: ReplayOptions, stamp: tuple[str | None, str]
+    number: int, text: bytes, options: ReplayOptions, decided_at: str | None
 ) -> Outcome:
     try:
         item = read_input(decode(text))
@@ -153,18 +182,21 @@ def _replay_line(
         request = parse_request(item.request, strict_json=True)
     except StructureError as error:
         return _error(number, text, "structure", str(error))
-    record = decide_or_pend(request, options.version).to_dict()
-    if stamp[0] is not None:
-        record["decision_id"], record["decided_at"] = stamp
+    record = _decide(request, item, options.version)
+    if decided_at is not None:
+        record["decision_id"], record["decided_at"] = replay_id(options, number), decided_at
+    record["supersedes"] = _supersedes(item, options)
+    final = None
     if options.version is None:
         output = dumps(record)
         kind, detail, unchecked = _check_reproduced(number, item, record, output)
     else:
         baseline = item.original
         if baseline is None:
-            baseline = decide_or_pend(request, None).to_dict()
+            baseline = _decide(request, item, None)
         kind, detail, unchecked = _check_what_if(number, item, baseline, record)
         output = dumps(record)
+        final = _final_step(item, baseline, detail if kind == CHANGED else None)
     claim_id = record["claim_id"]
     return Outcome(
         kind,
@@ -174,7 +206,44 @@ def _replay_line(
         record["decision"],
         detail,
         unchecked,
+        final,
     )
+
+
+def _decide(request: AdjudicationRequest, item: ReplayInput, what_if: str | None) -> dict[str, Any]:
+    """The record as the worker made it: a re-adjudication under its chain's first version
+    (L.4 item 2), with the trigger of the event that caused it (L.2)."""
+    record = decide_or_pend(request, what_if or item.policy_version).to_dict()
+    record["trigger"] = item.trigger
+    return record
+
+
+def _supersedes(item: ReplayInput, options: ReplayOptions) -> str | None:
+    """The replayed id of the record this one replaces when that record is in the replay;
+    else the original's link, kept (it names a record outside the replay, or none)."""
+    chain = item.chain
+    if chain is not None and chain.previous_line is not None:
+        return replay_id(options, chain.previous_line) if options.stamp else None
+    kept = (item.original or {}).get("supersedes")
+    return kept if isinstance(kept, str) else None
+
+
+def _final_step(
+    item: ReplayInput, baseline: dict[str, Any], change: dict[str, Any] | None
+) -> FinalStep | None:
+    """The line's part in its claim's final outcome; None for a claim of one unchanged record
+    (nothing to tell: the report only counts it)."""
+    claim_id = baseline.get("claim_id")
+    opens = isinstance(claim_id, str) and (
+        baseline.get("decision") == "pend"
+        or (baseline.get("decision") == "deny" and baseline.get("trigger") == DEADLINE_TRIGGER)
+    )
+    continues = item.trigger != SUBMITTED or baseline.get("supersedes") is not None
+    if not (opens or continues or change):
+        return None
+    if change is not None:
+        change = {k: v for k, v in change.items() if k not in ("original", "replayed", "fields")}
+    return FinalStep(claim_id if isinstance(claim_id, str) else None, opens, continues, change)
 
 
 def _check_reproduced(
@@ -182,9 +251,18 @@ def _check_reproduced(
 ) -> tuple[str, dict[str, Any] | None, tuple[str, ...]]:
     if item.original is None:
         return DECIDED, None, ()
-    if same_but_stamps(item.original, record, output):
+    chain = item.chain
+    # A record whose predecessor is outside the replay keeps the original's link: unchecked.
+    linked = (
+        chain is None
+        or chain.previous_line is None
+        or link_holds(item.original, chain.previous_decision_id)
+    )
+    if linked and same_but_stamps(item.original, record, output, UNSTAMPED + CHAINED):
         return REPRODUCED, None, ()
-    differ, unchecked = differing_fields(item.original, record, UNSTAMPED)
+    differ, unchecked = differing_fields(item.original, record, UNSTAMPED + CHAINED)
+    if not linked:  # in the record's field order
+        differ = [name for name in record if name in differ or name in CHAINED]
     if not differ:
         return REPRODUCED, None, tuple(unchecked)
     detail = _difference(number, item, item.original, record, differ)
@@ -200,7 +278,7 @@ def _check_what_if(
         detail = _difference(number, item, baseline, record, ["input_digest"])
         detail["input_mismatch"] = True
         return INPUT_MISMATCH, detail, ()
-    differ, unchecked = differing_fields(baseline, record, UNSTAMPED + PROVENANCE)
+    differ, unchecked = differing_fields(baseline, record, UNSTAMPED + CHAINED + PROVENANCE)
     if not differ:
         return UNCHANGED, None, tuple(unchecked)
     detail = _difference(number, item, baseline, record, differ)
