@@ -111,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
         )
         asyncio.run(produce(kafka, settings.topic_documentation, [documentation]))
         after = asyncio.run(read_settled(kafka, settings.topic_decisions, expected + 1, timeout=60))
-        life = _print_life(after, seed, records_case["claim"]["documentation"])
+        life = _print_life(
+            after, seed, records_case["claim"]["documentation"], work / run_id / "notices"
+        )
         print(f"\nworker log: {worker.log_path}")
         return 0 if len(records) == expected and life == ["pend", "approve"] else 1
     finally:
@@ -122,7 +124,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
     from models.json_codec import loads
-    from policy.downstream.notice import notice_text
 
     decisions = [loads(record.value) for record in records]
     decisions.sort(key=lambda d: (d["claim_id"] != cases[0]["claim"]["claim_id"], d["decided_at"]))
@@ -131,10 +132,6 @@ def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
         if n == 0:
             print(f"{case_of.get(decision['claim_id'], '?')} (seed):")
             print(json.dumps(decision, indent=2))
-            print()
-            # What the member and the provider read (claims-adjudicator render --to notice-text).
-            seed = cases[0]
-            print(notice_text(decision, {"claim": seed["claim"], "context": seed["context"]}))
             print()
             continue
         pend = decision.get("pend") or {}
@@ -148,12 +145,17 @@ def _print_stream(records: list[Any], cases: list[dict[str, Any]]) -> None:
         )
 
 
-def _print_life(records: list[Any], seed: dict[str, Any], received: dict[str, Any]) -> list[str]:
-    """The seed's records in order, each with its notice (rendered from the record, the claim
-    as decided and the snapshot header the engine saw); their decisions."""
+def _print_life(
+    records: list[Any], seed: dict[str, Any], received: dict[str, Any], out_dir: Path
+) -> list[str]:
+    """The seed's records in order, each with the member's notice, rendered from the record,
+    the claim as decided and the snapshot header the engine saw (both audiences, text and
+    HTML, are written to `out_dir`, readable by the user only); their decisions."""
     from models.json_codec import loads
-    from policy.downstream.notice import notice_text
+    from policy.downstream.notice import notices
     from policy.lifecycle import merge_documentation
+
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     claim_id = seed["claim"]["claim_id"]
     claim = seed["claim"]
@@ -172,7 +174,13 @@ def _print_life(records: list[Any], seed: dict[str, Any], received: dict[str, An
             f"processing_date={decision['processing_date']}\n"
         )
         context = loads(dict(record.headers)["enrichment.snapshot"])
-        print(notice_text(decision, {"claim": claim, "context": context}))
+        rendered = notices(decision, {"claim": claim, "context": context})
+        print(rendered["member.txt"])
+        for suffix, text in rendered.items():
+            path = out_dir / f"{claim_id}-{n}.{suffix}"
+            path.touch(mode=0o600)
+            path.write_text(text)
+    print(f"\nboth audiences' notices, text and HTML: {out_dir}")
     return decisions
 
 
