@@ -7,6 +7,7 @@ the worker reads `os.environ`. The broker address is also read from the plain
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, Self
 
@@ -17,6 +18,7 @@ from pydantic import (
     PositiveInt,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,12 +26,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from workers.errors import SettingsError
 
 ENV_PREFIX = "CLAIMS_ADJ_"
+# What Kafka accepts in a topic name, a consumer group instance id (and so in the app id, which
+# names the changelog topic `<app_id>-members-changelog`): 1 to 249 of these characters.
+KAFKA_NAME = r"^[A-Za-z0-9._-]{1,249}$"
+# The broker's default group.min/max.session.timeout.ms: a session outside them is refused at
+# the first join, after the topics were created; said at start instead.
+SESSION_TIMEOUT_RANGE = (6.0, 1800.0)
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"]
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+    # No `inf`/`nan`: every duration becomes a timeout in milliseconds.
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", frozen=True, allow_inf_nan=False
+    )
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -53,8 +64,15 @@ class Settings(BaseSettings):
     # How long start-up retries an unreachable broker before it gives up with one line.
     kafka_connect_timeout_seconds: PositiveFloat = 30.0
 
-    # The faust app id is also the consumer group and the prefix of the transactional ids.
-    app_id: str = "claims-adjudicator"
+    # The consumer group, the prefix of the transactional ids and the changelog, and faust's
+    # app name (at most 200 characters: `<app_id>-members-changelog` must stay a topic name).
+    app_id: str = Field(default="claims-adjudicator", pattern=KAFKA_NAME, max_length=200)
+    # This worker's static identity in the group (Kafka's group.instance.id), stable across
+    # restarts of the same instance: the pod name in Kubernetes (deployment.yaml). A worker
+    # restarted under the same id within the session timeout gets its partitions back without
+    # a rebalance; unset, the worker is a dynamic member (every restart rebalances the group).
+    # Two live workers must never share one (the broker fences the older).
+    instance_id: str | None = Field(default=None, pattern=KAFKA_NAME)
 
     # Topic names: defaults from the event contract (shared/contract/README.md).
     topic_submitted: str = "claims.submitted.v1"
@@ -62,14 +80,23 @@ class Settings(BaseSettings):
     topic_prior_auth: str = "um.prior-authorizations.v1"
     topic_decisions: str = "claims.decisions.v1"
     topic_dlq: str = "claims.dlq.v1"
+    # The lifecycle's follow-ups and business dates (claim-lifecycle.md L.3).
+    topic_documentation: str = "claims.documentation.v1"
+    topic_reviews: str = "claims.reviews.v1"
+    topic_calendar: str = "business.calendar.v1"
     # Off by default: when set, every published decision is also published here as a FHIR R4
     # Bundle (ClaimResponse + ExplanationOfBenefit, policy/downstream/), in the same transaction.
     topic_fhir: str | None = None
+    # Off by default: when set, every published decision's notices are published here too, one
+    # record per audience (header `audience`: member / provider; value {"text", "html"}), from
+    # the plan configuration in `plan_config_file` (default: the documented sample).
+    topic_notices: str | None = None
+    plan_config_file: Path | None = None
     # Internal: valid envelopes re-keyed by member so a member's history lives in one partition.
     topic_by_member: str = "claims-adjudicator.claims-by-member.v1"
 
-    # Partitions of the claim topics and of the by-member topic. They must be equal: faust
-    # assigns partition k of co-partitioned topics to one worker, and one Kafka transaction
+    # Partitions of the claim topics and of the by-member topic. They must be equal: the range
+    # assignor gives partition k of both input topics to one worker, and one Kafka transaction
     # (transactional id per partition k) then covers both hops of a claim.
     partitions: PositiveInt = 3
     reference_partitions: PositiveInt = 1
@@ -81,25 +108,53 @@ class Settings(BaseSettings):
     processing_guarantee: Literal["exactly_once", "at_least_once"] = "exactly_once"
     # How often offsets are committed, which with exactly_once is also how often the open
     # transaction is committed: it bounds how long a decision stays invisible to
-    # read_committed consumers.
-    commit_interval_seconds: PositiveFloat = 0.2
-    # Producer batching: a few milliseconds of latency for far fewer produce requests.
-    producer_linger_seconds: float = Field(default=0.005, ge=0)
+    # read_committed consumers. At most 30 s, half the producers' transaction timeout (60 s),
+    # past which the broker would abort every transaction.
+    commit_interval_seconds: PositiveFloat = Field(default=0.2, le=30)
+    # Producer batching: a few milliseconds of latency for far fewer produce requests (at most
+    # a second: a transaction commit flushes the batch anyway).
+    producer_linger_seconds: float = Field(default=0.005, ge=0, le=1)
 
-    # A crashed worker's partitions move to the others (or to its restart) after this long.
-    session_timeout_seconds: PositiveFloat = 15.0
+    # A crashed worker that does not come back loses its partitions to the others after this
+    # long (a worker restarted under the same instance_id within it keeps them, no rebalance).
+    # 8 s: the dead worker's partitions move within ≈ 10 s, and eight missed heartbeats (one a
+    # second) are no false expiry on a busy machine. The broker's limits (6-1800 s) are checked.
+    session_timeout_seconds: float = Field(
+        default=8.0, ge=SESSION_TIMEOUT_RANGE[0], le=SESSION_TIMEOUT_RANGE[1]
+    )
 
     # A claim that arrives before its member's eligibility record waits at most this long
     # (counted from the event's occurred_at, so a backlog or replay never waits), then the
     # policy decides with what is known (ELIG-01 when still missing).
     eligibility_grace_seconds: float = Field(default=2.0, ge=0)
 
-    web_host: str = "127.0.0.1"
-    web_port: int = Field(default=6066, ge=0, le=65535)
+    web_host: str = Field(default="127.0.0.1", min_length=1)
+    # Choice: no port 0 ("any free port"). The probes, the Prometheus annotation and the
+    # operator need the port in advance, and faust's web server refuses 0.
+    web_port: int = Field(default=6066, ge=1, le=65535)
 
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     data_dir: Path = Path("var/claims-adjudicator")
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _servers_are_host_port(cls, servers: str) -> str:
+        bootstrap_hosts(servers)
+        return servers
+
+    @model_validator(mode="after")
+    def _topic_names_are_legal(self) -> Self:
+        """Every topic setting is a name the broker accepts, said before anything is created."""
+        for name, value in self:
+            legal = not isinstance(value, str) or (
+                re.fullmatch(KAFKA_NAME, value) is not None and value not in (".", "..")
+            )
+            if name.startswith("topic_") and not legal:
+                raise ValueError(
+                    f"{env_name(name)} is not a Kafka topic name (1-249 of A-Z a-z 0-9 . _ -)"
+                )
+        return self
 
     @model_validator(mode="after")
     def _security_is_consistent(self) -> Self:
@@ -141,14 +196,17 @@ class Settings(BaseSettings):
             )
         return self
 
-    @property
-    def broker_url(self) -> str:
-        """The bootstrap servers in faust's `kafka://host:port;host:port` form."""
-        return ";".join(
-            f"kafka://{server.strip()}"
-            for server in self.kafka_bootstrap_servers.split(",")
-            if server.strip()
-        )
+
+def bootstrap_hosts(servers: str) -> list[tuple[str, int]]:
+    """`host:port,host:port` as (host, port) pairs in the order given; ValueError naming the
+    entry that is not host:port with a port of 1-65535."""
+    pairs = []
+    for server in servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"{server.strip()!r} is not host:port")
+        pairs.append((host.strip("[]"), int(port)))
+    return pairs
 
 
 def env_name(field: str) -> str:
@@ -174,7 +232,9 @@ def _describe(error: ValidationError) -> str:
         location = [str(part) for part in item["loc"]]
         message = str(item["msg"]).removeprefix("Value error, ")
         if location:
-            problems.append(f"invalid setting {env_name(location[0])}: {message}")
+            # A field read through an alias is located by that alias, already a variable name.
+            name = location[0] if location[0].isupper() else env_name(location[0])
+            problems.append(f"invalid setting {name}: {message}")
         else:
             problems.append(f"invalid settings: {message}")
     return "; ".join(problems)

@@ -4,6 +4,7 @@
 * :func:`create_topics` - explicit topic creation through aiokafka's admin client (the test
   broker runs with ``auto.create.topics.enable=false``); waits until every partition has a
   leader.
+* :func:`header_map` - a consumed record's headers as a dict.
 * :class:`KafkaBroker` - the broker the session runs against, with
   :meth:`KafkaBroker.restart_broker` for tests that bounce the broker mid-stream (container: same
   container, published port and data; external broker from ``KAFKA_BOOTSTRAP_SERVERS``:
@@ -22,7 +23,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import for_code
@@ -212,3 +213,8 @@ def wait_for_ready_line(
 def key_partition(key: bytes, partitions: int) -> int:
     """The partition the default (murmur2) partitioner gives `key`, as producers do."""
     return int(murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+def header_map(record: Any) -> dict[str, bytes]:
+    """A consumed record's headers by name (the last one wins, as no header repeats here)."""
+    return dict(record.headers or ())

@@ -14,12 +14,12 @@ import orjson
 import pytest
 
 from tests.cases import CASES_FILE, load_cases
+from tests.integration.kafka_util import header_map
 from tests.integration.streams import claim_stream
 from workers.demo.driver import (
     WorkerProcess,
     case_feed,
     envelope,
-    header_map,
     isolated_settings,
     produce,
     read_settled,

@@ -17,10 +17,10 @@ import pytest
 from models.request import parse_request
 from policy.engine import decide
 from tests.cases import load_cases
+from tests.integration.kafka_util import header_map
 from workers.demo.driver import (
     WorkerProcess,
     case_feed,
-    header_map,
     isolated_settings,
     load_feed,
     produce,

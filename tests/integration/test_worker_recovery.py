@@ -3,9 +3,13 @@ consumer of the decision topic sees them, while claims stream in at a modest rat
 
 * the broker is stopped for ~20 s and started again (seconds from broker ready to the first
   decision readable),
-* a second worker joins a running one, leaves it (SIGTERM) or is killed (SIGKILL): per
-  partition the longest gap between two decisions, for the partitions that stay with their
-  worker and for the partitions that move.
+* a second worker joins a running one, leaves it (SIGTERM), is killed (SIGKILL) and does not
+  come back, or is killed and restarted at once: per partition the longest gap between two
+  decisions, for the partitions that stay with their worker and for the partitions that move
+  (or, restarted, come back).
+
+The two workers are static members (an instance id each, as the pods of the Deployment are):
+a restart under the same id within the session resumes without a rebalance (issue 18).
 
 Each claim is sent to the submitted partition equal to its member's by-member partition, so a
 claim's two hops run on one partition k and a decision's gap belongs to partition k. The figures
@@ -273,8 +277,12 @@ def test_broker_down_20s_decisions_flow_again(
 def _two_workers(
     kafka_bootstrap: str, name: str, ports: Any, tmp_path: Path
 ) -> tuple[Settings, WorkerProcess, WorkerProcess]:
-    one = settings_for(name, ports(), tmp_path / "data1", kafka_bootstrap)
-    two = one.model_copy(update={"web_port": ports(), "data_dir": tmp_path / "data2"})
+    one = settings_for(name, ports(), tmp_path / "data1", kafka_bootstrap).model_copy(
+        update={"instance_id": f"{name}-1"}
+    )
+    two = one.model_copy(
+        update={"web_port": ports(), "data_dir": tmp_path / "data2", "instance_id": f"{name}-2"}
+    )
     return (
         one,
         WorkerProcess(one, tmp_path / "worker1.log"),
@@ -340,7 +348,7 @@ def test_worker_joins_running_one(
     assert not any(idle.values())
 
 
-@pytest.mark.parametrize("how", ["sigterm", "sigkill"])
+@pytest.mark.parametrize("how", ["sigterm", "sigkill", "sigkill-restart"])
 def test_worker_leaves_two(
     how: str, kafka_bootstrap: str, unused_tcp_port_factory: Any, tmp_path: Path
 ) -> None:
@@ -361,10 +369,12 @@ def test_worker_leaves_two(
 
         def leave() -> dict[str, float]:
             gone = time.monotonic()
-            if how == "sigkill":
-                second.kill()
-            else:
+            if how == "sigterm":
                 second.stop()
+            else:
+                second.kill()
+            if how == "sigkill-restart":
+                second.start()  # the same instance id, at once
             return {"gone": gone}
 
         flow, moments, sent = run_scenario(kafka_bootstrap, settings, claims, leave, 35.0)
@@ -381,14 +391,22 @@ def test_worker_leaves_two(
     )
     check_exactly_once(flow, claims, sent)
     if how == "sigterm":
+        # A static member leaves by itself on SIGTERM (workers/broker/static_member.py).
         assert_stall_bounds(stay, move)
-    else:
-        # A crashed member's partitions wait out its session first (15 s by default), and so
-        # may the partitions that stay: the decision topic's partitions are shared, and the
-        # dead worker's open transaction holds their last stable offset until the new owner
-        # of its partition fences it (measured: stay 14.9 s, move 15.7 s).
+    elif how == "sigkill":
+        # A crashed member that does not come back keeps its partitions until its session
+        # expires (8 s by default), and so may the partitions that stay: the decision topic's
+        # partitions are shared, and the dead worker's open transaction holds their last
+        # stable offset until the new owner of its partition fences it. Issue 18's target:
+        # ≤ 12 s (measured in workers/README.md, "Recovery times").
         assert move <= settings.session_timeout_seconds + 10.0
         assert stay <= settings.session_timeout_seconds + 10.0
+    else:
+        # Restarted at once under its instance id: it takes its place back without a
+        # rebalance, and its partitions wait only for the restart (issue 18's target: ≤ 5 s;
+        # the bound is generous for a loaded machine). Before static membership: 11-15 s.
+        assert move <= 15.0
+        assert stay <= 15.0
 
 
 def assert_stall_bounds(stay: float, move: float) -> None:

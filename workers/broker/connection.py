@@ -1,9 +1,9 @@
 """How every Kafka client of the project reaches the broker: one value built from the settings.
 
-The faust consumer and producers (transactional ones included), the admin client that creates
-topics, the reference-table consumer, replay's topic source and sink, the demo, the test harness
-and the benchmarks all take their address and security from a `KafkaConnection`, so TLS and SASL
-are configured once and cannot be forgotten by one client.
+The pipeline's consumer and producers (transactional ones included), the admin client that
+creates topics, the reference-table consumer, replay's topic source and sink, the demo, the test
+harness and the benchmarks all take their address and security from a `KafkaConnection`, so TLS
+and SASL are configured once and cannot be forgotten by one client.
 
 Secrets are read from their files here, once, at start: a missing or unreadable file is a
 `SettingsError` naming the variable, before any client connects.
@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from workers.errors import SettingsError
-from workers.settings import Settings, env_name
+from workers.settings import Settings, bootstrap_hosts, env_name
 
 
 @dataclass(frozen=True)
@@ -62,18 +62,12 @@ class KafkaConnection:
     @property
     def hosts(self) -> list[tuple[str, int]]:
         """The bootstrap servers as (host, port) pairs, in the order given."""
-        pairs = []
-        for server in self.bootstrap_servers.split(","):
-            host, _, port = server.strip().rpartition(":")
-            if not host or not port.isdigit():
-                raise SettingsError(
-                    "invalid setting CLAIMS_ADJ_KAFKA_BOOTSTRAP_SERVERS: "
-                    f"{server.strip()!r} is not host:port"
-                )
-            pairs.append((host.strip("[]"), int(port)))
-        if not pairs:
-            raise SettingsError("invalid setting CLAIMS_ADJ_KAFKA_BOOTSTRAP_SERVERS: empty")
-        return pairs
+        try:
+            return bootstrap_hosts(self.bootstrap_servers)
+        except ValueError as error:
+            raise SettingsError(
+                f"invalid setting {env_name('kafka_bootstrap_servers')}: {error}"
+            ) from None
 
     def security_options(self) -> dict[str, Any]:
         """aiokafka's security keywords (consumer, producer, admin client, connection)."""
@@ -90,26 +84,6 @@ class KafkaConnection:
     def client_options(self) -> dict[str, Any]:
         """Everything an aiokafka client needs to reach the broker."""
         return {"bootstrap_servers": self.bootstrap_servers, **self.security_options()}
-
-    def faust_credentials(self) -> Any:
-        """faust's `broker_credentials` for this connection (None for PLAINTEXT).
-
-        faust ignores its app-level `ssl_context` once credentials are set, and its
-        `SSLCredentials()` without a context cannot build one: the context is always passed.
-        """
-        from faust.auth import SASLCredentials, SSLCredentials  # lazy: `decide` skips faust
-
-        if self.sasl_mechanism is not None:
-            assert self.sasl_password is not None
-            return SASLCredentials(
-                username=self.sasl_username,
-                password=self.sasl_password.get_secret_value(),
-                mechanism=self.sasl_mechanism,
-                ssl_context=self.ssl_context,  # a context makes faust speak SASL_SSL
-            )
-        if self.ssl_context is not None:
-            return SSLCredentials(self.ssl_context)
-        return None
 
 
 @functools.lru_cache(maxsize=16)

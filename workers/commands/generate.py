@@ -19,6 +19,8 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from workers.corpus import PUBLIC_CASES
+
     parser.add_argument("--count", type=int, default=10_000, help="claims to write")
     parser.add_argument("--seed", type=int, default=62327, help="same seed, same corpus")
     parser.add_argument("--out", default="-", help="output file (.gz ok; - = stdout)")
@@ -43,8 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--cases",
         type=Path,
-        default=Path("samples/cases.jsonl"),
-        help="the public case file the variants are derived from",
+        default=PUBLIC_CASES,
+        help="the case file the variants are derived from (default: the public cases shipped "
+        "with the package)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
 

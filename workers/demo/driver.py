@@ -122,6 +122,31 @@ def envelope(
     )
 
 
+def follow_up(
+    event_type: str,
+    claim: Mapping[str, Any],
+    event_id: str,
+    processing_date: str,
+    occurred_at: str,
+    **fields: Any,
+) -> Record:
+    """A lifecycle event for a pended claim (claim-lifecycle.md L.3), keyed by its claim id:
+    `claim.documentation_received` with `documentation=`, `claim.clinical_review_completed`
+    with `reviews=`."""
+    member = claim.get("member")
+    value = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "schema_version": 1,
+        "occurred_at": occurred_at,
+        "processing_date": processing_date,
+        "claim_id": claim.get("claim_id"),
+        "member_id": member.get("member_id") if isinstance(member, Mapping) else None,
+        **fields,
+    }
+    return str(claim.get("claim_id")).encode(), orjson.dumps(value)
+
+
 async def produce(
     kafka: KafkaConnection | str,
     topic: str,
@@ -195,10 +220,6 @@ async def read_topic(
         return out
     finally:
         await consumer.stop()
-
-
-def header_map(record: Any) -> dict[str, bytes]:
-    return dict(record.headers or ())
 
 
 @dataclass(frozen=True)
@@ -290,6 +311,9 @@ def isolated_settings(
         "topic_decisions": f"{name}.claims.decisions",
         "topic_dlq": f"{name}.claims.dlq",
         "topic_by_member": f"{name}.claims-by-member",
+        "topic_documentation": f"{name}.claims.documentation",
+        "topic_reviews": f"{name}.claims.reviews",
+        "topic_calendar": f"{name}.business.calendar",
         "web_port": web_port,
         "data_dir": data_dir,
         **overrides,

@@ -36,7 +36,6 @@ def test_plaintext_by_default_passes_only_the_protocol() -> None:
         "bootstrap_servers": "b:9092",
         "security_protocol": "PLAINTEXT",
     }
-    assert connection.faust_credentials() is None
 
 
 def test_sasl_ssl_password_file_wins_and_is_never_in_a_repr(
@@ -56,9 +55,6 @@ def test_sasl_ssl_password_file_wins_and_is_never_in_a_repr(
     assert options["ssl_context"].check_hostname
     for text in (repr(connection), repr(settings), str(settings.model_dump())):
         assert "from-file" not in text and "from-variable" not in text
-    credentials = connection.faust_credentials()
-    assert credentials.protocol.value == "SASL_SSL"
-    assert "from-file" not in repr(credentials)
 
 
 def test_mutual_tls_and_an_encrypted_key(tls: TlsMaterial) -> None:
@@ -74,7 +70,6 @@ def test_mutual_tls_and_an_encrypted_key(tls: TlsMaterial) -> None:
     assert connection.ssl_context is not None
     assert not connection.ssl_context.check_hostname
     assert connection.ssl_context.verify_mode == ssl.CERT_REQUIRED
-    assert connection.faust_credentials().protocol.value == "SSL"
 
 
 @pytest.mark.parametrize(
