@@ -13,6 +13,7 @@ from workers.logging_setup import configure_logging, get_logger
 from workers.settings import Settings
 from workers.stream.app import build
 from workers.stream.eos.contract import check_versions, transactional_id
+from workers.stream.hops import notice_plan
 from workers.stream.topics import ensure_topics, topic_specs
 
 # Exit status of a worker whose stream loop failed (EX_SOFTWARE: an internal error).
@@ -40,6 +41,7 @@ def run_worker(settings: Settings) -> int:
     log = get_logger("workers.runner")
     check_versions()
     require_writable(settings.data_dir)
+    notice_plan(settings)  # a bad plan file is one line before anything is created
     connection = KafkaConnection.from_settings(settings)
     # One loop for the set-up and for faust: the worker runs on the loop it is given.
     loop = asyncio.new_event_loop()

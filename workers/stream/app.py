@@ -19,11 +19,13 @@ from faust.app.base import BootStrategy
 from mode import ServiceT
 
 from workers.broker.connection import KafkaConnection
+from workers.broker.static_member import StaticMemberConsumer
 from workers.broker.watch import BrokerWatch
 from workers.settings import Settings
 from workers.stream.eos.contract import changelog_topic
 from workers.stream.eos.pipeline import Pipeline, PipelineConfig
 from workers.stream.hops import Hops
+from workers.stream.limits import topic_limits
 from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
 from workers.stream.step import Destination
@@ -87,18 +89,26 @@ def pipeline_config(settings: Settings, hops: Hops) -> PipelineConfig:
     session = settings.session_timeout_seconds
     return PipelineConfig(
         group_id=settings.app_id,
-        inputs={settings.topic_submitted: hops.intake, settings.topic_by_member: hops.adjudicate},
-        destinations={
-            Destination.FORWARD: settings.topic_by_member,
-            Destination.DECISION: settings.topic_decisions,
-            Destination.DEAD_LETTER: settings.topic_dlq,
-            **({Destination.FHIR: settings.topic_fhir} if settings.topic_fhir else {}),
+        inputs={
+            settings.topic_submitted: hops.intake,
+            settings.topic_documentation: hops.intake_documentation,
+            settings.topic_reviews: hops.intake_review,
+            settings.topic_calendar: hops.intake_calendar,
+            settings.topic_by_member: hops.adjudicate,
         },
+        destinations=destinations(settings),
+        sweep=hops.sweep,
+        prepare=lambda: learn_limits(settings, hops),
         changelog=changelog_topic(settings.app_id),
         exactly_once=settings.processing_guarantee == "exactly_once",
         commit_interval=settings.commit_interval_seconds,
         client_options=KafkaConnection.from_settings(settings).client_options(),
+        # Static membership when the worker has an instance id (workers/broker/static_member.py):
+        # restarted within the session it resumes its partitions without a rebalance; stopped,
+        # it leaves the group itself (aiokafka does not for a static member).
+        consumer=StaticMemberConsumer,
         consumer_options={
+            "group_instance_id": settings.instance_id,
             "session_timeout_ms": int(session * 1000),
             "heartbeat_interval_ms": int(min(HEARTBEAT_SECONDS, session / 3) * 1000),
             "rebalance_timeout_ms": int(max(30.0, session) * 1000),
@@ -110,6 +120,25 @@ def pipeline_config(settings: Settings, hops: Hops) -> PipelineConfig:
             "linger_ms": int(settings.producer_linger_seconds * 1000),
             "max_request_size": settings.max_message_bytes + DLQ_HEADROOM,
         },
+    )
+
+
+def destinations(settings: Settings) -> dict[Destination, str]:
+    return {
+        Destination.FORWARD: settings.topic_by_member,
+        Destination.DECISION: settings.topic_decisions,
+        Destination.DEAD_LETTER: settings.topic_dlq,
+        **({Destination.FHIR: settings.topic_fhir} if settings.topic_fhir else {}),
+        **({Destination.NOTICE: settings.topic_notices} if settings.topic_notices else {}),
+    }
+
+
+async def learn_limits(settings: Settings, hops: Hops) -> None:
+    """The size limits of the topics the worker writes, for the step's checks."""
+    hops.limits = await topic_limits(
+        KafkaConnection.from_settings(settings).client_options(),
+        destinations(settings),
+        settings.max_message_bytes + DLQ_HEADROOM,
     )
 
 
@@ -134,6 +163,9 @@ def build(settings: Settings) -> Worker:
     metrics.watch_broker(lambda: broker.connected)
     metrics.watch_lag(pipeline.lag)
     metrics.watch_recovery(pipeline.restore_remaining)
+    metrics.watch_pending(
+        lambda: hops.pending_summary(task.state for task in list(pipeline.tasks.values()))
+    )
     register_endpoints(app, metrics, lambda: readiness(worker))
     return worker
 

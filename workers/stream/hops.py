@@ -21,8 +21,15 @@ from typing import Any
 from aiokafka import ConsumerRecord
 
 from models.envelope import decode_documentation, decode_review
+from policy.downstream.notice import (
+    NoticeError,
+    PlanConfig,
+    load_plan_config,
+    sample_plan_config,
+)
 from policy.lifecycle import business_days_between
 from policy.member_history import MemberState
+from workers.errors import SettingsError
 from workers.logging_setup import get_logger
 from workers.settings import Settings
 from workers.stream import step
@@ -54,6 +61,7 @@ class Hops:
         self._references = references
         self._metrics = metrics
         self.limits: dict[Destination, int] = {}
+        self._notice_plan = notice_plan(settings)
         self._waiting: dict[int, _Waiting] = defaultdict(_Waiting)
         # Partitions opened before the reference tables were loaded: reconciled once they are.
         self._unreconciled: set[int] = set()
@@ -145,6 +153,7 @@ class Hops:
                 default=None,
             ),
             publish_fhir=self._settings.topic_fhir is not None,
+            notice_plan=self._notice_plan,
             limits=self.limits,
         )
 
@@ -251,6 +260,18 @@ class Hops:
                 )
         if outcome.occurred_at is not None and outcome.records:
             metrics.latency.observe(max(0.0, time.time() - outcome.occurred_at))
+
+
+def notice_plan(settings: Settings) -> PlanConfig | None:
+    """The plan configuration member notices are written with, when notices are published."""
+    if settings.topic_notices is None:
+        return None
+    if settings.plan_config_file is None:
+        return sample_plan_config()
+    try:
+        return load_plan_config(settings.plan_config_file)
+    except NoticeError as error:
+        raise SettingsError(f"CLAIMS_ADJ_PLAN_CONFIG_FILE: {error}") from None
 
 
 def _member_state(state: State, key: bytes | None) -> MemberState:

@@ -42,6 +42,8 @@ from policy import lifecycle
 from policy.downstream.fhir_claim_response import claim_response
 from policy.downstream.fhir_common import bundle
 from policy.downstream.fhir_eob import explanation_of_benefit
+from policy.downstream.notice import AUDIENCES, PlanConfig, build_notice
+from policy.downstream.notice.writers import write_html, write_text
 from policy.engine import decide_or_pend, internal_error_record
 from policy.lifecycle import PendingClaim
 from policy.member_history import MemberState, References, build_context
@@ -92,6 +94,7 @@ class Destination(Enum):
     FORWARD = "by-member"
     DECISION = "decisions"
     FHIR = "fhir"
+    NOTICE = "notices"
     DEAD_LETTER = "dlq"
 
 
@@ -154,6 +157,8 @@ class Tables:
     now: datetime
     business_date: str | None = None
     publish_fhir: bool = False
+    # The plan's configuration for member notices; None: no notices are published.
+    notice_plan: PlanConfig | None = None
     limits: Mapping[Destination, int] = field(default_factory=dict)
 
 
@@ -386,6 +391,12 @@ def adjudicate(envelope: Forwarded, state: MemberState, tables: Tables) -> Outco
             previous=previous,
         )
     )
+    # A pend for records whose deadline the known business date already passed is finalized
+    # now: the sweep reconciles only when the date moves (L.4 item 2; item 5: the same last
+    # record whether the calendar came before or after the claim).
+    kept = state.pending.get(claim_id) if isinstance(claim_id, str) else None
+    if kept is not None and tables.business_date and kept.overdue(tables.business_date):
+        outcome.extend(_readjudicate(kept, state, tables, tables.business_date))
     outcome.state = state
     return outcome
 
@@ -544,7 +555,31 @@ def _publish(
         # out (the decision record says everything it would).
         if fhir_limit is None or fhir.size <= fhir_limit:
             outcome.outputs.append(fhir)
+    if tables.notice_plan is not None:
+        outcome.outputs.extend(notice_outputs(record, claim, context, key, tables))
     return outcome
+
+
+def notice_outputs(
+    record: DecisionRecord,
+    claim: dict[str, Any],
+    context: dict[str, Any] | None,
+    key: bytes,
+    tables: Tables,
+) -> list[Output]:
+    """The decision's notices, one record per audience ({"text", "html"}), for the systems that
+    mail members and serve providers. A notice too big for its topic is left out, as FHIR is."""
+    decision, request = record.to_dict(), {"claim": claim, "context": context or {}}
+    limit = tables.limits.get(Destination.NOTICE)
+    outputs = []
+    for audience in AUDIENCES:
+        notice = build_notice(decision, request, audience, tables.notice_plan)
+        value = json_codec.dumps({"text": write_text(notice), "html": write_html(notice)})
+        headers = [("audience", audience.encode()), ("decision", record.decision.encode())]
+        output = Output(Destination.NOTICE, key, value, headers)
+        if limit is None or output.size <= limit:
+            outputs.append(output)
+    return outputs
 
 
 class RecordTooLarge(Exception):

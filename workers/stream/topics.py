@@ -50,11 +50,11 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         "cleanup.policy": "delete",
         "retention.ms": str(FOLLOW_UP_RETENTION_MS),
     }
-    extra = (
-        []
-        if settings.topic_fhir is None
-        else [TopicSpec(settings.topic_fhir, settings.output_partitions, big)]
-    )
+    extra = [
+        TopicSpec(topic, settings.output_partitions, big)
+        for topic in (settings.topic_fhir, settings.topic_notices)
+        if topic is not None
+    ]
     return [
         TopicSpec(settings.topic_submitted, settings.partitions, big, strict=True),
         # A forward is the claim's bytes plus the origin headers; the member state can hold a

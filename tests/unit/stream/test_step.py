@@ -272,3 +272,20 @@ def test_an_integer_beyond_64_bits_crosses_both_hops_as_that_integer() -> None:
     )
     assert outcome.record is not None
     assert (outcome.record.decision, outcome.record.claim_status_category) == ("approve", "F1")
+
+
+def test_notices_are_published_per_audience_when_a_plan_is_configured() -> None:
+    from policy.downstream.notice import sample_plan_config
+
+    forwarded = decode_forwarded(envelope(SEED))
+    tables = step.Tables(references_of(SEED), NOW, notice_plan=sample_plan_config())
+    outcome = step.adjudicate(forwarded, MemberState(), tables)
+    decision, *notices = outcome.outputs
+    assert decision.destination is Destination.DECISION
+    assert [(n.destination, n.key, dict(n.headers)["audience"]) for n in notices] == [
+        (Destination.NOTICE, b"CLM-ITDD-0001", b"member"),
+        (Destination.NOTICE, b"CLM-ITDD-0001", b"provider"),
+    ]
+    member = orjson.loads(notices[0].value or b"")
+    assert "April 16, 2026" in member["text"] and member["html"].startswith("<!DOCTYPE html>")
+    assert "ITDD-DOC-01" not in member["text"]  # rule ids are for the provider's notice
