@@ -1,12 +1,16 @@
 """ICD-10-CM code sets by header date of service (policy-spec Appendix A.8).
 
-The base is the FY2026 tabular shipped by simple-icd-10-cm; earlier fiscal years are that base
-plus the differences listed in `data/icd10cm-fiscal-years.json`, so a diagnosis is judged with
-the code set in force on the claim's header DOS (G35: billable up to 2025-09-30, a header after).
+The base is the FY2026 tabular of simple-icd-10-cm 1.5, shipped as a compact table
+(`data/icd10cm-fy2026.txt.gz`: one code a line, a header marked `*`; a unit test proves it equal
+to the library's), because importing the library parses its whole XML tabular (≈ 4 s at every
+worker start). Earlier fiscal years are that base plus the differences listed in
+`data/icd10cm-fiscal-years.json`, so a diagnosis is judged with the code set in force on the
+claim's header DOS (G35: billable up to 2025-09-30, a header after).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,11 +19,10 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-import simple_icd_10_cm as icd
-
 WRITTEN_FORM = re.compile(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", re.ASCII)
 
 Status = Literal["billable", "header", "unknown"]
+TABLE = "icd10cm-fy2026.txt.gz"
 
 
 _STATUS_CACHE_LIMIT = 100_000
@@ -59,9 +62,20 @@ class FiscalYear:
             return "billable"
         if code.startswith(self.nonexistent_prefixes):
             return "unknown"
-        if not icd.is_valid_item(code):
+        billable = tabular().get(code)
+        if billable is None:
             return "unknown"
-        return "billable" if icd.is_leaf(code) else "header"
+        return "billable" if billable else "header"
+
+
+@lru_cache(maxsize=1)
+def tabular() -> dict[str, bool]:
+    """The base tabular: code as written -> billable (a leaf; False for a header)."""
+    text = gzip.decompress(resources.files("policy.data").joinpath(TABLE).read_bytes())
+    return {
+        line[:-1] if line.endswith("*") else line: not line.endswith("*")
+        for line in text.decode("ascii").splitlines()
+    }
 
 
 def _optional_date(value: str | None) -> date | None:
