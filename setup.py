@@ -122,7 +122,7 @@ class AllOrNothingBuildExt(build_ext):
         stamp.unlink(missing_ok=True)
         try:
             super().run()
-        except Exception as error:  # a compiler or header problem: the pure modules serve
+        except Exception as error:  # noqa: BLE001 - a compiler or header problem: the pure modules serve
             for output in self.get_outputs():
                 Path(output).unlink(missing_ok=True)
             self.warn(f"mypyc build failed, the pure-Python engine is used: {error}")

@@ -196,7 +196,7 @@ def readjudicate(
     (`lifecycle_context`), its processing_date the trigger's."""
     try:
         request = parse_request({"claim": pending.claim, "context": context}, strict_json=True)
-    except Exception as error:  # a stored request the engine's model refuses: never lost
+    except Exception as error:  # noqa: BLE001 - a stored request the model refuses: never lost
         record = internal_error_record(
             pending.claim, context.get("processing_date"), error, context
         )

@@ -9,8 +9,9 @@ from workers.errors import SettingsError
 
 
 def require_writable(data_dir: Path) -> None:
-    """faust writes its state under the data dir: a read-only or foreign directory is said now,
-    with its path, not as an OSError from deep inside faust after the topics were created."""
+    """The web server's app makes its directories under the data dir (workers/stream/faust_app.py)
+    and the image's TMPDIR and HOME are there: a read-only or foreign directory is said now, with
+    its path, not as an OSError from deep inside faust after the topics were created."""
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=data_dir):

@@ -1,10 +1,12 @@
-"""Start one worker process: logging, broker access, topics, app, faust worker, on one loop."""
+"""Start one worker process: logging, broker access, topics, then the worker's app on one loop
+until SIGTERM or SIGINT (or a failed stream loop); its exit status."""
 
 from __future__ import annotations
 
 import asyncio
-
-import faust
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from workers.broker.connection import KafkaConnection
 from workers.broker.preflight import AccessNeeds, check_access
@@ -13,9 +15,14 @@ from workers.logging_setup import configure_logging, get_logger
 from workers.settings import Settings
 from workers.stream.app import build
 from workers.stream.eos.contract import check_versions, transactional_id
+from workers.stream.faust_app import create_app, serve
 from workers.stream.hops import notice_plan
 from workers.stream.topics import ensure_topics, topic_specs
 
+log = get_logger("workers.runner")
+
+# Exit status of a worker that stopped on an error it did not expect (as faust's worker had).
+WORKER_FAILED = 1
 # Exit status of a worker whose stream loop failed (EX_SOFTWARE: an internal error).
 PIPELINE_FAILED = 70
 
@@ -32,27 +39,28 @@ def access_needs(settings: Settings) -> AccessNeeds:
 
 
 def run_worker(settings: Settings) -> int:
-    """Run until SIGTERM/SIGINT; the exit code of the faust worker.
+    """Run until SIGTERM/SIGINT; 0, or why the worker stopped by itself.
 
     Broker access is checked before anything is created: a wrong address, password or
     certificate raises BrokerAccessError (one line, exit 2; workers/cli.py).
     """
     configure_logging(settings.log_format, settings.log_level)
-    log = get_logger("workers.runner")
     check_versions()
     require_writable(settings.data_dir)
     notice_plan(settings)  # a bad plan file is one line before anything is created
+    return asyncio.run(serve_worker(settings))
+
+
+async def serve_worker(settings: Settings) -> int:
+    """The worker from its topics' check to its stop: 0 once stopped by a signal,
+    PIPELINE_FAILED when its stream loop failed, WORKER_FAILED when anything else crashed."""
     connection = KafkaConnection.from_settings(settings)
-    # One loop for the set-up and for faust: the worker runs on the loop it is given.
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    loop.run_until_complete(
-        check_access(
-            connection, access_needs(settings), timeout_s=settings.kafka_connect_timeout_seconds
-        )
+    await check_access(
+        connection, access_needs(settings), timeout_s=settings.kafka_connect_timeout_seconds
     )
-    loop.run_until_complete(ensure_topics(settings))
-    worker_services = build(settings)
+    await ensure_topics(settings)
+    worker = build(settings, asyncio.Event())
+    app = create_app(settings, [worker.pipeline], worker.tasks, worker.routes())
     log.info(
         "worker starting",
         app_id=settings.app_id,
@@ -61,21 +69,31 @@ def run_worker(settings: Settings) -> int:
         guarantee=settings.processing_guarantee,
         port=settings.web_port,
     )
-    worker = faust.Worker(
-        worker_services.app,
-        loop=loop,
-        loglevel=settings.log_level,
-        override_logging=False,  # keep the structlog set-up (and its PHI filter)
-        redirect_stdouts=False,
-        quiet=True,
-    )
-    # faust's start-up spinner writes terminal control bytes (cursor show) to stdout even when
-    # it is no terminal: a log collector would read a line that is not JSON.
-    worker.spinner = None
-    code = 0
-    try:
-        worker.execute_from_commandline()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
+    with _stopped_by_signals(worker.stop):
+        try:
+            await serve(app, worker.stop)
+        except Exception:  # any crash is an exit status; logged as its class and frames
+            log.exception("worker failed: stopped")
+            return WORKER_FAILED
     # A stream loop that failed stopped the worker: an orchestrator must see it as a failure.
-    return code or (PIPELINE_FAILED if worker_services.pipeline.failed else 0)
+    return PIPELINE_FAILED if worker.pipeline.failed else 0
+
+
+@contextmanager
+def _stopped_by_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set `stop` (once: a second signal changes nothing) while inside."""
+
+    def on_signal(signum: signal.Signals) -> None:
+        if not stop.is_set():
+            log.info(f"stopping on {signum.name}")
+            stop.set()
+
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        yield
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)

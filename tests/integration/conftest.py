@@ -165,7 +165,7 @@ def _dump_logs(container: DockerContainer) -> None:
     try:
         out, err = container.get_logs()
         print((out + err).decode(errors="replace")[-8000:])
-    except Exception as exc:  # pragma: no cover - diagnostics only
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - diagnostics only
         print(f"(no container logs: {exc})")
 
 
@@ -188,7 +188,7 @@ def kafka_broker() -> Iterator[KafkaBroker]:
     image = broker_image()
     try:
         container, bootstrap = _start_container(image)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any cause fails the session, named
         pytest.fail(
             f"could not start broker image {image} (waiting for {READY_LINE!r}): {exc}",
             pytrace=False,
@@ -266,7 +266,7 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
             env=container_env(),
             volumes=container_volumes(setup),
         )
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any cause fails the session, named
         pytest.fail(
             f"could not start the secured broker from image {image} "
             f"(waiting for {READY_LINE!r}): {exc}",

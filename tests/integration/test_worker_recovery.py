@@ -129,7 +129,7 @@ async def tail(bootstrap: str, topic: str, flow: Flow, stop: asyncio.Event) -> N
         while not stop.is_set():
             try:
                 batches = await consumer.getmany(timeout_ms=100, max_records=10_000)
-            except Exception:  # the broker is away: keep trying
+            except Exception:  # noqa: BLE001 - the broker is away: keep trying
                 await asyncio.sleep(0.2)
                 continue
             now = time.monotonic()
@@ -197,7 +197,7 @@ def run_scenario(
         # Everything sent is decided and visible before the tail stops.
         deadline = time.monotonic() + 120
         expected = sum(1 for c in claims[:sent] if c.decided)
-        while len(flow.keys) < expected and time.monotonic() < deadline:
+        while len(flow.keys) < expected and time.monotonic() < deadline:  # noqa: ASYNC110 - polls what the tail task counts
             await asyncio.sleep(0.5)
         await asyncio.sleep(3.0)  # a duplicate would show up by now
         stop_tail.set()

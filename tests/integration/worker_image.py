@@ -144,7 +144,7 @@ def started(container: DockerContainer | None) -> bool:
 def logs_of(container: DockerContainer) -> str:
     try:
         out, err = container.get_logs()
-    except Exception as exc:  # diagnostics only
+    except Exception as exc:  # noqa: BLE001 - diagnostics only
         return f"(no container logs: {exc})"
     return (out + err).decode(errors="replace")
 

@@ -53,7 +53,7 @@ class BrokerWatch:
     async def probe(self) -> None:
         try:
             await asyncio.wait_for(self._ask(), self._timeout_s)
-        except Exception as error:  # any failure means: not connected now; the cause is logged
+        except Exception as error:  # noqa: BLE001 - any failure means not connected now; cause logged
             self._drop()
             self._set(False, self._explain(error))
         else:

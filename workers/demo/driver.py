@@ -178,7 +178,7 @@ async def read_topic(
     topic: str,
     *,
     until: int | None = None,
-    timeout: float = 60.0,
+    timeout: float = 60.0,  # noqa: ASYNC109 - ends the read, keeps what was read
     idle: float | None = None,
 ) -> list[Any]:
     """Read a topic from the start with read_committed (what downstream consumers see).
@@ -325,7 +325,7 @@ async def read_settled(
     kafka: KafkaConnection | str,
     topic: str,
     expected: int,
-    timeout: float = 300.0,
+    timeout: float = 300.0,  # noqa: ASYNC109 - ends the read, keeps what was read
     settle: float = 5.0,
 ) -> list[Any]:
     """Every record of a topic once at least `expected` are there (waiting up to `timeout`),

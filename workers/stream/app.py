@@ -1,22 +1,14 @@
-"""The faust application: settings in, the worker's services and endpoints out.
+"""The worker's parts from its settings: the pipeline, the tasks beside it, the endpoints.
 
-faust runs the worker (signals, service start and stop order, the web server); the records are
-moved by the exactly-once pipeline (workers/stream/eos/), not by faust agents: faust's per-event
-path cost ≈ 6× a plain aiokafka loop, made the broker burn ≈ 20× its CPU, and its exactly-once
-needed six corrections through private hooks (issue 11). So faust's own consumer, producer,
-conductor and tables are not booted (`WebOnlyBoot`).
+Nothing here knows the web server or the service framework that runs the parts
+(workers/stream/faust_app.py); workers/runner.py hands them over.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-from collections.abc import Iterable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-
-import faust
-from faust.app.base import BootStrategy
-from mode import ServiceT
 
 from workers.broker.connection import KafkaConnection
 from workers.broker.static_member import StaticMemberConsumer
@@ -30,59 +22,31 @@ from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
 from workers.stream.step import Destination
 from workers.stream.topics import DLQ_HEADROOM
-from workers.stream.web import register_endpoints
+from workers.stream.web import Endpoint, endpoints
 
 # The consumer's heartbeat interval (at most a third of the session timeout): a rebalance
 # reaches a member with its next heartbeat, so the interval is part of every join and leave.
 HEARTBEAT_SECONDS = 1.0
 
 
-class WebOnlyBoot(BootStrategy):
-    """faust's web server and the app's own services; no faust consumer, producer or tables."""
-
-    enable_kafka = False
-    enable_sensors = False
-
-
-class AdjudicatorApp(faust.App):
-    """The faust app that runs the pipeline as one of its services."""
-
-    BootStrategy = WebOnlyBoot
-    pipeline: Pipeline | None = None
-
-    def on_init_dependencies(self) -> Iterable[ServiceT]:
-        services = list(super().on_init_dependencies())
-        return [*services, self.pipeline] if self.pipeline is not None else services
-
-
 @dataclass
 class Worker:
-    """What one worker process runs."""
+    """What one worker process runs, and `stop`: set when it is to stop (a signal, a failed
+    stream loop) and from then on."""
 
-    app: AdjudicatorApp
     pipeline: Pipeline
     references: ReferenceTables
     broker: BrokerWatch
+    metrics: Metrics
+    stop: asyncio.Event
 
+    @property
+    def tasks(self) -> tuple[Callable[[], Awaitable[None]], ...]:
+        """Beside the pipeline until the worker stops: the reference tables, the broker probe."""
+        return (self.references.run, self.broker.run)
 
-def create_app(settings: Settings) -> AdjudicatorApp:
-    """The faust app configured from settings only (`env={}`: faust reads no variables)."""
-    return AdjudicatorApp(
-        settings.app_id,
-        env={},
-        autodiscover=False,
-        datadir=str(settings.data_dir),
-        web_enabled=True,
-        web_bind=settings.web_host,
-        web_host=settings.web_host,
-        web_port=settings.web_port,
-        # Only our endpoints: faust's views would expose the cluster layout.
-        web_tables_enabled=False,
-        web_router_enabled=False,
-        web_stats_enabled=False,
-        web_graph_enabled=False,
-        web_metrics_enabled=False,
-    )
+    def routes(self) -> dict[str, Endpoint]:
+        return endpoints(lambda: not self.stop.is_set(), lambda: readiness(self), self.metrics)
 
 
 def pipeline_config(settings: Settings, hops: Hops) -> PipelineConfig:
@@ -142,32 +106,21 @@ async def learn_limits(settings: Settings, hops: Hops) -> None:
     )
 
 
-def build(settings: Settings) -> Worker:
-    """The app with the pipeline, the reference tables, the broker probe and the endpoints."""
-    app = create_app(settings)
+def build(settings: Settings, stop: asyncio.Event) -> Worker:
+    """The pipeline, the reference tables, the broker probe and the metrics that read them."""
     metrics = Metrics()
     references = ReferenceTables(settings)
     hops = Hops(settings, references, metrics)
-    pipeline = Pipeline(
-        pipeline_config(settings, hops),
-        hops.observe,
-        # A failed loop stops the worker the way a SIGTERM does (the runner exits non-zero).
-        on_failure=lambda: os.kill(os.getpid(), signal.SIGTERM),
-        loop=app.loop,
-    )
-    app.pipeline = pipeline
+    # A failed stream loop stops the worker the way a SIGTERM does (the runner exits 70).
+    pipeline = Pipeline(pipeline_config(settings, hops), hops.observe, on_failure=stop.set)
     broker = BrokerWatch(KafkaConnection.from_settings(settings))
-    worker = Worker(app, pipeline, references, broker)
-    app.task(references.run)
-    app.task(broker.run)
     metrics.watch_broker(lambda: broker.connected)
     metrics.watch_lag(pipeline.lag)
     metrics.watch_recovery(pipeline.restore_remaining)
     metrics.watch_pending(
         lambda: hops.pending_summary(task.state for task in list(pipeline.tasks.values()))
     )
-    register_endpoints(app, metrics, lambda: readiness(worker))
-    return worker
+    return Worker(pipeline, references, broker, metrics, stop)
 
 
 def readiness(worker: Worker) -> dict[str, bool]:

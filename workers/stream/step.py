@@ -487,7 +487,7 @@ def _readjudicate(
         context = lifecycle.lifecycle_context(
             build_context(pending.claim, processing_date, tables.references, state), pending
         )
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - a failed enrichment is a P2 pend, never lost
         record = internal_error_record(pending.claim, processing_date, error, context)
         record = record.model_copy(update={"supersedes": pending.decision_id, "trigger": trigger})
         stage: str | None = "enrichment"
@@ -642,7 +642,7 @@ def decide(
         # The envelope was decoded by json_codec (no NaN or Infinity, integers exact), so the
         # digest's fast path holds.
         request = parse_request({"claim": claim, "context": context}, strict_json=True)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - a failed enrichment is a P2 pend, never lost
         return internal_error_record(claim, processing_date, error, context), context, "enrichment"
     record = decide_or_pend(request)
     return record, context, ("engine" if record.error is not None else None)

@@ -1,8 +1,8 @@
-"""HTTP endpoints: liveness, readiness and Prometheus metrics.
+"""HTTP endpoints: liveness, readiness and Prometheus metrics, in no web framework's terms.
 
-faust's built-in `/table/` and `/router/` views would serve table contents (member histories)
-and the cluster layout to anyone who can reach the port; the app turns them off
-(`web_tables_enabled=False`, `web_router_enabled=False`) and serves only what is here.
+The worker's web server (workers/stream/faust_app.py) serves these three paths and nothing
+else: faust's built-in `/table/` and `/router/` views would serve table contents (member
+histories) and the cluster layout to anyone who can reach the port.
 """
 
 from __future__ import annotations
@@ -10,48 +10,66 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, cast
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import orjson
 
 from workers.errors import SettingsError
 from workers.stream.metrics import Metrics
 
-# aiohttp refuses a charset inside content_type; Prometheus reads text/plain as format 0.0.4.
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+# Prometheus reads text/plain as its text format 0.0.4.
 METRICS_CONTENT_TYPE = "text/plain"
 
 Readiness = Callable[[], Mapping[str, bool]]
-Handler = Callable[[Any, Any], Awaitable[Any]]
 
 
-def register_endpoints(app: Any, metrics: Metrics, readiness: Readiness) -> None:
-    """/healthz (the event loop answers), /readyz (assigned + recovered), /metrics."""
-    page = cast(Callable[[str], Callable[[Handler], Any]], app.page)
+@dataclass(frozen=True)
+class Reply:
+    """What an endpoint answers: the web server sends it as it is."""
 
-    @page("/healthz")
-    async def healthz(web: Any, request: Any) -> Any:
+    status: int
+    body: bytes
+    content_type: str
+
+
+Endpoint = Callable[[], Reply]
+
+
+def endpoints(
+    alive: Callable[[], bool], readiness: Readiness, metrics: Metrics
+) -> dict[str, Endpoint]:
+    """/healthz (the worker runs and is not stopping), /readyz (every readiness check), /metrics."""
+
+    def healthz() -> Reply:
         # Served by the worker's own event loop: an answer proves the loop is not stuck.
-        alive = not app.should_stop
-        return web.json({"alive": alive}, status=200 if alive else 503)
+        ok = alive()
+        return _json(ok, {"alive": ok})
 
-    @page("/readyz")
-    async def readyz(web: Any, request: Any) -> Any:
+    def readyz() -> Reply:
         checks = dict(readiness())
         ready = all(checks.values())
-        return web.json({"ready": ready, **checks}, status=200 if ready else 503)
+        return _json(ready, {"ready": ready, **checks})
 
-    @page("/metrics")
-    async def prometheus(web: Any, request: Any) -> Any:
-        return web.bytes(metrics.exposition(), content_type=METRICS_CONTENT_TYPE)
+    def prometheus() -> Reply:
+        return Reply(200, metrics.exposition(), METRICS_CONTENT_TYPE)
+
+    return {"/healthz": healthz, "/readyz": readyz, "/metrics": prometheus}
+
+
+def _json(ok: bool, body: Mapping[str, bool]) -> Reply:
+    return Reply(200 if ok else 503, orjson.dumps(body), JSON_CONTENT_TYPE)
 
 
 def require_bindable(host: str, port: int) -> None:
     """The web server's address can be bound: said in one line (exit 2) before the broker check
-    and topic creation, not as faust's traceback once they ran.
+    and topic creation, not as the web server's error once they ran.
 
     The test binds the way the web server will (asyncio's `create_server`, SO_REUSEADDR, every
     address `host` resolves to) and closes at once; a listening socket closed without a
     connection leaves nothing behind, so the port is free again for the web server. Another
-    process can still take it in between: then faust's own error stops the worker.
+    process can still take it in between: then the web server's error stops the worker (exit 1).
     """
     try:
         asyncio.run(_bind_and_close(host, port))

@@ -33,7 +33,7 @@ def line_rules(
     a line whose re-run does not give its recorded decision is left out."""
     try:
         results = _rerun_lines(request, policy)
-    except Exception:  # the engine's own defects become internal_error records; explain none
+    except Exception:  # noqa: BLE001 - engine defects are internal_error records; explain none
         return {}
     out: dict[int, list[str]] = {}
     for entry in decided:

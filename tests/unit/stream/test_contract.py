@@ -1,20 +1,31 @@
-"""What the exactly-once runtime relies on in aiokafka and faust, pinned: an upgrade that changes
-any of it fails here, loudly, before a worker runs it (workers/stream/eos/contract.py)."""
+"""What the worker relies on in aiokafka, faust and mode, pinned: an upgrade that changes any of
+it fails here, loudly, before a worker runs it (workers/stream/eos/contract.py). faust and mode
+are used by workers/stream/faust_app.py only; every private attribute the shipped code reads
+(`# noqa: SLF001`) is pinned here or named as our own."""
 
 from __future__ import annotations
 
 import inspect
+import re
 from importlib.metadata import version
+from pathlib import Path
 
 import faust
+import mode
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.client import AIOKafkaClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faust.app.base import BootStrategy
+from faust.web import View
 
+from workers.settings import Settings
+from workers.stream import faust_app
 from workers.stream.eos import contract
 from workers.stream.eos.contract import UntestedLibrary, check_versions
+
+REPO = Path(__file__).resolve().parents[3]
 
 # The methods the pipeline and the changelog reader call, with the parameters they pass.
 AIOKAFKA_CALLS = {
@@ -87,6 +98,77 @@ def test_faust_boot_strategy_and_app_hooks() -> None:
         assert getattr(BootStrategy, name) is None  # they default to enable_kafka / the config
     assert list(inspect.signature(faust.App.on_init_dependencies).parameters) == ["self"]
     assert list(inspect.signature(BootStrategy.server).parameters) == ["self"]
+
+
+# The faust and mode calls of workers/stream/faust_app.py, with the parameters it passes.
+FAUST_CALLS = {
+    faust.App.page: ["self", "path", "base", "cors_options", "name"],
+    faust.App.task: ["self", "fun", "on_leader", "traced"],
+    View.bytes: ["self", "value", "content_type", "status", "reason", "headers"],
+    mode.Service.on_start: ["self"],
+    mode.Service.on_stop: ["self"],
+    mode.Service.start: ["self"],
+    mode.Service.stop: ["self"],
+    mode.Service.wait_until_stopped: ["self"],
+}
+
+
+@pytest.mark.parametrize("method", list(FAUST_CALLS), ids=lambda m: m.__qualname__)
+def test_faust_and_mode_signatures(method: object) -> None:
+    assert list(inspect.signature(method).parameters) == FAUST_CALLS[method]  # type: ignore[index, arg-type]
+
+
+def test_mode_service_properties() -> None:
+    """Why the app stopped (`crash_reason`), and the name a part's service logs under."""
+    for name in ("crash_reason", "label"):
+        assert isinstance(inspect.getattr_static(mode.Service, name), property), name
+
+
+def test_faust_takes_the_web_settings_by_these_names(tmp_path: Path) -> None:
+    """faust ignores an option it does not know: a renamed one would silently serve faust's own
+    views (table contents, the cluster layout) or listen elsewhere."""
+    settings = Settings(web_host="127.0.0.1", web_port=6123, data_dir=tmp_path)
+    conf = faust_app.create_app(settings, [], [], {}).conf
+    assert (conf.web_bind, conf.web_host, conf.web_port) == ("127.0.0.1", "127.0.0.1", 6123)
+    assert conf.datadir == tmp_path and conf.autodiscover is False
+    for view in ("tables", "router", "stats", "graph", "metrics"):
+        assert getattr(conf, f"web_{view}_enabled") is False, view
+
+
+# -- private attributes ----------------------------------------------------------------------
+
+# Every `receiver._attribute` the shipped code reads (each marked SLF001), and who owns it.
+PRIVATE_READS = {
+    "consumer._client": "aiokafka: pinned by test_aiokafka_consumer_client",
+    "args._module": "ours: the argparse dest workers/cli.py sets",
+    "KafkaConnection._build": "ours: read in its own module",
+}
+
+
+def test_every_private_read_is_pinned_or_ours() -> None:
+    shipped = [REPO / "setup.py", *(REPO / "bench").rglob("*.py")]
+    for package in ("models", "policy", "workers"):
+        shipped.extend((REPO / package).rglob("*.py"))
+    found = {
+        match
+        for path in shipped
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "noqa: SLF001" in line
+        for match in re.findall(r"\b\w+\._[a-z]\w*", line.split("#")[0])
+    }
+    assert found == set(PRIVATE_READS)
+
+
+async def test_aiokafka_consumer_client() -> None:
+    """reference.py, replay/topic_source.py and demo/driver.py refresh a consumer's metadata
+    through its client: aiokafka has no public call for it."""
+    consumer = AIOKafkaConsumer(bootstrap_servers="127.0.0.1:9")
+    client = consumer._client  # noqa: SLF001 - what is pinned
+    await consumer.stop()
+    assert isinstance(client, AIOKafkaClient)
+    assert inspect.iscoroutinefunction(AIOKafkaClient.fetch_all_metadata)
+    for name in ("fetch_all_metadata", "force_metadata_update"):
+        assert list(inspect.signature(getattr(AIOKafkaClient, name)).parameters) == ["self"]
 
 
 def test_transactional_id_and_changelog_keep_the_faust_names() -> None:

@@ -1,11 +1,12 @@
 """What the exactly-once runtime relies on in its libraries, checked before the worker starts.
 
 The runtime uses aiokafka's public consumer and transactional-producer API only (no private
-attribute, no overridden hook) and faust for the application around it (web, services, the
-worker's signals); `tests/unit/stream/test_contract.py` pins the signatures it calls. A version
-it was not tested with may change what a transaction or a rebalance does: the worker refuses to
-start on one rather than run it silently (`CLAIMS_ADJ_ALLOW_UNTESTED_LIBRARIES` does not exist
-on purpose: run the contract and the reliability tests, then add the version here).
+attribute, no overridden hook) and faust for the web server and the order its services start and
+stop in (workers/stream/faust_app.py); `tests/unit/stream/test_contract.py` pins the signatures
+it calls. A version it was not tested with may change what a transaction or a rebalance does:
+the worker refuses to start on one rather than run it silently
+(`CLAIMS_ADJ_ALLOW_UNTESTED_LIBRARIES` does not exist on purpose: run the contract and the
+reliability tests, then add the version here).
 """
 
 from __future__ import annotations

@@ -40,7 +40,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.errors import KafkaError, ProducerFenced
-from mode import Service
 
 from workers.logging_setup import get_logger
 from workers.stream.eos.changelog import ChangelogReader, State
@@ -206,15 +205,15 @@ class TransactionalTask(PartitionTask):
             log.warning("abort failed", partition=self.partition, error_class=type(error).__name__)
 
 
-class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
-    """The loop, the rebalance listener and the transactions, as one faust (mode) service."""
+class Pipeline(ConsumerRebalanceListener):  # type: ignore[misc]
+    """The loop, the rebalance listener and the transactions; started and stopped by the
+    worker's app (workers/stream/faust_app.py)."""
 
     def __init__(
         self,
         config: PipelineConfig,
         observe: Observer,
         on_failure: Callable[[], None] = lambda: None,
-        **kwargs: Any,
     ) -> None:
         self.config = config
         self._observe = observe
@@ -231,11 +230,10 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         self._connected = False  # a service stopped before it started has nothing to stop
         self.consumer: AIOKafkaConsumer
         self.changelog = ChangelogReader(config.changelog, config.client_options, config.consumer)
-        super().__init__(**kwargs)
 
     # -- lifecycle --------------------------------------------------------------------------
 
-    async def on_start(self) -> None:
+    async def start(self) -> None:
         await self.connect()
         self._loop_task = asyncio.create_task(self._run())
 
@@ -258,14 +256,14 @@ class Pipeline(Service, ConsumerRebalanceListener):  # type: ignore[misc]
         self.consumer.subscribe(list(self.config.inputs), listener=self)
         self._next_commit = time.monotonic() + self.config.commit_interval
 
-    async def on_stop(self) -> None:
+    async def stop(self) -> None:
         """Finish the batch in hand, commit, leave the group: a SIGTERM loses and repeats
         nothing and hands the partitions over at once."""
         self._stopping = True
         if self._loop_task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._loop_task), STOP_GRACE_SECONDS)
-            except Exception:  # timed out or crashed: nothing left to commit safely
+            except Exception:  # noqa: BLE001 - timed out or crashed: nothing left to commit safely
                 self._loop_task.cancel()
                 log.warning("stopped without the final commit")
             else:
