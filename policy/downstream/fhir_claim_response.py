@@ -18,6 +18,9 @@ Choices:
   decided), `partial` for a pend (R4: some of the adjudication has been performed).
 - PAS binds the review action's own reason codes to X12 list 886 (278 review decision
   reasons), which this policy does not produce; the CARC/RARC go in the adjudication `reason`.
+- A re-adjudication contains a Provenance (`revision` of the replaced response, targeting its
+  container): R4's ClaimResponse has no element for it (`fhir_common`'s docstring). Its agent
+  is the payer, its activity v3 DataOperation `UPDATE` with the trigger as text.
 - `ignore` records raise `fhir_common.OutOfScope`.
 """
 
@@ -29,6 +32,7 @@ from typing import Any
 from policy.downstream.fhir_common import (
     ADJUDICATION,
     CLAIM_TYPE,
+    DATA_OPERATION,
     PAYER_ID,
     PAYER_NAME,
     DecisionView,
@@ -44,6 +48,7 @@ from policy.downstream.fhir_common import (
     process_notes,
     provider_reference,
     record_identifiers,
+    replaced_decision,
 )
 
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition"
@@ -76,6 +81,9 @@ def claim_response(
     resource: dict[str, Any] = {"resourceType": "ClaimResponse", "id": view.resource_id}
     if use == "preauthorization":
         resource["meta"] = {"profile": [PAS_PROFILE]}
+    revision = _revision(view, insurer_reference(payer_name, payer_id))
+    if revision is not None:
+        resource["contained"] = [revision]
     resource.update(
         {
             "extension": [
@@ -131,6 +139,25 @@ def _item(line: Line, note_numbers: tuple[int, ...]) -> dict[str, Any]:
         item["noteNumber"] = list(note_numbers)
     item["adjudication"] = [adjudication]
     return item
+
+
+def _revision(view: DecisionView, payer: dict[str, Any]) -> dict[str, Any] | None:
+    """On a re-adjudication, the Provenance saying this response revises the replaced one."""
+    replaced = replaced_decision(view)
+    if replaced is None:
+        return None
+    return {
+        "resourceType": "Provenance",
+        "id": "replaces",
+        "target": [{"reference": "#"}],
+        "recorded": view.last_updated,
+        "activity": {
+            "coding": [{"system": DATA_OPERATION, "code": "UPDATE", "display": "revise"}],
+            "text": f"re-adjudication: {view.trigger}",
+        },
+        "agent": [{"who": payer}],
+        "entity": [{"role": "revision", "what": {"type": "ClaimResponse", "identifier": replaced}}],
+    }
 
 
 def _pre_service(view: DecisionView) -> bool:

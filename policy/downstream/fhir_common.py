@@ -16,6 +16,25 @@ Choices:
   cannot fill (no member id, no NPI) carries the data-absent-reason extension instead.
 - The identifier systems below under `urn:claims-adjudicator:` and the payer identity are
   placeholders a plan replaces with its own namespaces (`payer_name`, `payer_id`).
+
+A re-adjudication (claim-lifecycle L.2: `supersedes` names the `decision_id` of the record it
+replaces, `trigger` why) is a complete resource of its own that points to the one it replaces,
+with what R4 (4.0.1) offers each resource; the pointer is the replaced decision's id
+(`replaced_decision`), which every stamped record's resources carry as an identifier
+(`decision_identifier`), so a reader finds the replaced resource by it:
+
+- ExplanationOfBenefit has `related` (claims related to this one): one entry with
+  `relationship` `prior` (ex-relatedclaimrelationship, "a prior claim instance for the same
+  intended suite of services", the code CARIN BB uses for an adjusted claim) and `reference`
+  the replaced decision's identifier. `related.claim` is left out: it is a Reference(Claim),
+  and the claim is the same one (`request` / the `uc` identifier already name it).
+- ClaimResponse has no `related` in R4, and no extension says it: none in hl7.fhir.r4.core
+  4.0.1 or the extension pack (hl7.fhir.uv.extensions 5.3.0-ballot-tc1) has ClaimResponse in
+  its context, and `replaces` is for canonical resources only. R4's general way to say
+  that a resource revises another is Provenance with `entity.role` `revision`; it is
+  `contained` in the ClaimResponse and targets its container (`"#"`, which dom-3 allows), so
+  the response stays one self-contained resource.
+- Both say it in words too, in the first process note.
 """
 
 from __future__ import annotations
@@ -53,6 +72,8 @@ CARC = "https://x12.org/codes/claim-adjustment-reason-codes"
 RARC = "https://x12.org/codes/remittance-advice-remark-codes"
 GROUP_CODE = "https://x12.org/codes/claim-adjustment-group-codes"
 DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
+RELATED_CLAIM_RELATIONSHIP = "http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship"
+DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 
 # X12 CAS group codes (claim adjustment group codes list).
 _GROUP_NAMES = {
@@ -112,6 +133,16 @@ class DecisionView:
     def resource_id(self) -> str:
         """The input digest: 64 hex digits, a valid FHIR id, one per decision."""
         return str(self.record["input_digest"])
+
+    @property
+    def supersedes(self) -> str | None:
+        """The `decision_id` of the record this one replaces (L.2), None on a first record."""
+        return _text(self.record.get("supersedes"))
+
+    @property
+    def trigger(self) -> str:
+        """Why the record was made (L.2); a record from before addendum L was a submission."""
+        return _text(self.record.get("trigger")) or "claim_submitted"
 
     @property
     def claim_key(self) -> str:
@@ -295,10 +326,24 @@ def claim_reference(view: DecisionView) -> dict[str, Any]:
 def record_identifiers(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The decision's own identifiers: its input digest, and its decision id once stamped."""
     identifiers = [{"system": INPUT_DIGEST_SYSTEM, "value": str(record["input_digest"])}]
-    decision_id = _text(record.get("decision_id"))
-    if decision_id is not None:
-        identifiers.append({"system": DECISION_ID_SYSTEM, "value": decision_id})
+    decision = decision_identifier(record)
+    if decision is not None:
+        identifiers.append(decision)
     return identifiers
+
+
+def decision_identifier(record: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The decision id as an identifier, once the worker has stamped it (what a later
+    re-adjudication's resources point to)."""
+    decision_id = _text(record.get("decision_id"))
+    return None if decision_id is None else {"system": DECISION_ID_SYSTEM, "value": decision_id}
+
+
+def replaced_decision(view: DecisionView) -> dict[str, Any] | None:
+    """On a re-adjudication, the identifier of the decision it replaces (module docstring)."""
+    if view.supersedes is None:
+        return None
+    return {"system": DECISION_ID_SYSTEM, "value": view.supersedes}
 
 
 def product_or_service(code: object) -> dict[str, Any]:
@@ -372,13 +417,17 @@ class Notes:
 
 
 def process_notes(view: DecisionView) -> Notes:
-    """Plain statements a reader needs beside the codes: the policy and rules that decided,
-    what a pend waits for, that approved lines are priced downstream, the E/I findings."""
+    """Plain statements a reader needs beside the codes: the policy and rules that decided (and
+    the decision a re-adjudication replaces), what a pend waits for, that approved lines are
+    priced downstream, the E/I findings."""
     record = view.record
-    texts: list[str] = [
+    header = (
         f"Decided under {record.get('policy_version')}: {view.decision}"
         f" ({record.get('claim_status_category')}); rules {_ids(record)}."
-    ]
+    )
+    if view.supersedes is not None:
+        header += f" Re-adjudicated ({view.trigger}): replaces decision {view.supersedes}."
+    texts: list[str] = [header]
     by_line: dict[int, list[int]] = {line.number: [] for line in view.lines}
 
     def note(text: str, numbers: Sequence[int]) -> None:

@@ -19,6 +19,8 @@ Choices:
   with one maps it here), else the input digest.
 - No care team: CARIN requires a rendering provider's taxonomy qualification, which the claim
   does not carry; the billing provider is `provider`.
+- Identifiers: the `uc` one, then the decision id once stamped. A re-adjudication's `related`
+  names the decision it replaces, relationship `prior` (`fhir_common`'s docstring).
 - `ignore` records raise `fhir_common.OutOfScope`.
 """
 
@@ -34,6 +36,7 @@ from policy.downstream.fhir_common import (
     ICD10CM,
     PAYER_ID,
     PAYER_NAME,
+    RELATED_CLAIM_RELATIONSHIP,
     DecisionView,
     Line,
     absent,
@@ -41,6 +44,7 @@ from policy.downstream.fhir_common import (
     code_concept,
     concept,
     coverage_reference,
+    decision_identifier,
     decision_view,
     disposition,
     group_code,
@@ -53,6 +57,7 @@ from policy.downstream.fhir_common import (
     product_or_service,
     provider_reference,
     quantity,
+    replaced_decision,
     total_charge,
 )
 
@@ -75,17 +80,18 @@ def explanation_of_benefit(
     """The ExplanationOfBenefit of one decision record, JSON-ready (placeholders: the payer)."""
     view = decision_view(record, request)
     notes = process_notes(view)
+    identifiers = [
+        {"type": concept(IDENTIFIER_TYPE, "uc"), "system": CLAIM_ID_SYSTEM, "value": view.claim_key}
+    ]
+    decision = decision_identifier(record)
+    if decision is not None:
+        identifiers.append(decision)
+    related = _related(view)
     resource: dict[str, Any] = {
         "resourceType": "ExplanationOfBenefit",
         "id": view.resource_id,
         "meta": {"lastUpdated": view.last_updated, "profile": [PROFILE]},
-        "identifier": [
-            {
-                "type": concept(IDENTIFIER_TYPE, "uc"),
-                "system": CLAIM_ID_SYSTEM,
-                "value": view.claim_key,
-            }
-        ],
+        "identifier": identifiers,
         "status": "active",
         "type": concept(CLAIM_TYPE, "professional"),
         "use": "claim",
@@ -94,6 +100,7 @@ def explanation_of_benefit(
         "created": view.created,
         "insurer": insurer_reference(payer_name, payer_id),
         "provider": provider_reference(view.claim),
+        **({"related": related} if related else {}),
         "outcome": "partial" if view.decision == "pend" else "complete",
         "disposition": disposition(record),
     }
@@ -111,6 +118,15 @@ def explanation_of_benefit(
         resource["payment"] = {"type": concept(PAYER_STATUS, "denied", "Denied")}
     resource["processNote"] = list(notes.notes)
     return resource
+
+
+def _related(view: DecisionView) -> list[dict[str, Any]]:
+    """A re-adjudication's replaced decision, relationship `prior`; nothing on a first record."""
+    replaced = replaced_decision(view)
+    if replaced is None:
+        return []
+    relationship = concept(RELATED_CLAIM_RELATIONSHIP, "prior", "Prior Claim")
+    return [{"relationship": relationship, "reference": replaced}]
 
 
 def _billable_period(view: DecisionView) -> dict[str, Any]:

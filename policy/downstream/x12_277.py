@@ -32,17 +32,19 @@ Choices:
 - Sender, receiver and payer identities are placeholders a plan configures (keyword arguments);
   the usage indicator defaults to `T` (test) for that reason.
 
-Claim status codes are from X12 external code list 508 (Claim Status Codes,
-https://x12.org/codes/claim-status-codes), categories from list 507
-(https://x12.org/codes/claim-status-category-codes); the comments give their descriptions.
+The status tables (claim status codes from X12 external code list 508, categories from list
+507, entity identifier codes) are data: `policy/data/x12-277-status-codes.json`, each code with
+its description and why it is used.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from importlib.resources import files
 from typing import Any
 
 from models.values import iso_date
@@ -65,78 +67,40 @@ _MAX_AMOUNT_DIGITS = 18  # X12 data element type R, 1-18 digits
 # (category, status code, entity identifier code or "")
 Status = tuple[str, str, str]
 
-# Approve: 3 "Claim has been adjudicated and is awaiting payment cycle." Pricing is downstream.
-_APPROVED = "3"
-# not_reviewed lines (JW waste, lines of other policies): P1 "Pending/In Process" with
-# 20 "Accepted for processing." This policy did not decide them; the plan's other rules will.
-_NOT_REVIEWED: Status = ("P1", "20", "")
+# The status tables, each code with its X12 description and why it is used (loaded once).
+STATUS_CODES = "x12-277-status-codes.json"
+_TABLES: dict[str, Any] = json.loads(
+    files("policy").joinpath("data", STATUS_CODES).read_text(encoding="utf-8")
+)
 
+
+def _status(entry: Mapping[str, str]) -> Status:
+    return entry["category"], entry["code"], entry.get("entity", "")
+
+
+def _code_and_entity(entry: Mapping[str, str]) -> tuple[str, str]:
+    return entry["code"], entry.get("entity", "")
+
+
+# Approve: "adjudicated, awaiting payment cycle" (pricing is downstream).
+_APPROVED: str = _TABLES["approved"]["code"]
+# not_reviewed lines (JW waste, lines of other policies): this policy did not decide them.
+_NOT_REVIEWED = _status(_TABLES["not_reviewed"])
 # Pend reasons (§8.4 and the contract's internal_error), each with its natural category.
-_PEND: dict[str, Status] = {
-    # 46 "Internal review/audit." (SAFE-01 dose outlier: clinical review)
-    "clinical_review_dose_outlier": ("P2", "46", ""),
-    # 48 "Referral/authorization." (PA-01/PA-02 pending)
-    "prior_authorization_pending": ("P2", "48", ""),
-    # 41 "Special handling required at payer site." (the engine could not decide the claim)
-    "internal_error": ("P2", "41", ""),
-    # P3 needs a code naming what is requested: 287 "Medical necessity for service.",
-    # requested from 1P, the provider (DOC-01: the medical-necessity criteria facts).
-    "documentation_requested": ("P3", "287", "1P"),
+_PEND = {reason: _status(entry) for reason, entry in _TABLES["pend_reasons"].items()}
+_PEND_WITHOUT_KNOWN_REASON: str = _TABLES["pend_without_known_reason"]["code"]
+# Denials by CARC: the code that names the reason, with its entity where the code needs one;
+# any other CARC is "processed according to plan provisions".
+_BY_CARC = {carc: _code_and_entity(entry) for carc, entry in _TABLES["denial_by_carc"].items()}
+_PLAN_PROVISIONS: str = _TABLES["denial_other_carc"]["code"]
+# "Missing or invalid information": takes the detail codes the RARCs point at, or, with none,
+# "missing/invalid data prevents payer from processing claim".
+_MISSING_OR_INVALID: str = _TABLES["missing_or_invalid"]["code"]
+_DETAIL_BY_RARC = {
+    rarc: _code_and_entity(entry)
+    for rarc, entry in _TABLES["missing_or_invalid_detail_by_rarc"].items()
 }
-
-# Denials by CARC: the 508 code that names the reason, with its entity where the code needs one.
-_BY_CARC: dict[str, tuple[str, str]] = {
-    "18": ("54", ""),  # Duplicate of a previously processed claim/line.
-    "26": ("88", "IL"),  # Entity not eligible for benefits for submitted dates of service.
-    "27": ("88", "IL"),
-    "31": ("33", ""),  # Subscriber and subscriber id not found.
-    "39": ("84", ""),  # Service not authorized.
-    "197": ("84", ""),
-    "198": ("84", ""),
-    "284": ("84", ""),
-    "296": ("84", ""),
-    "302": ("84", ""),
-    "119": ("483", ""),  # Maximum coverage amount met or exceeded for benefit period.
-    "97": ("12", ""),  # One or more originally submitted procedure codes have been combined.
-    "110": ("187", ""),  # Date(s) of service.
-    "58": ("249", ""),  # Place of service.
-    "4": ("453", ""),  # Procedure code modifier(s) for service(s) rendered.
-    "181": ("454", ""),  # Procedure code for services rendered.
-    "11": ("255", ""),  # Diagnosis code.
-    "146": ("255", ""),
-    "167": ("255", ""),
-    "16": ("21", ""),  # Missing or invalid information (needs a detail code, below).
-}
-# 104 "Processed according to plan provisions." (medical necessity, E/I, benefit exclusion, ...)
-_PLAN_PROVISIONS = "104"
-_MISSING_OR_INVALID = "21"
-# 122 "Missing/invalid data prevents payer from processing claim." (no detail code applies)
-_UNPROCESSABLE = "122"
-
-# The detail codes that name the missing or invalid data a RARC points at (with code 21).
-_DETAIL_BY_RARC: dict[str, tuple[str, str]] = {
-    "M20": ("507", ""),  # HCPCS
-    "M51": ("454", ""),  # Procedure code for services rendered
-    "M52": ("187", ""),  # Date(s) of service
-    "M53": ("476", ""),  # Missing or invalid units of service
-    "M76": ("255", ""),  # Diagnosis code
-    "M77": ("249", ""),  # Place of service
-    "M79": ("178", ""),  # Submitted charges
-    "M81": ("255", ""),
-    "M119": ("218", ""),  # NDC number
-    "M123": ("217", ""),  # Drug name, strength and dosage form
-    "MA39": ("157", "IL"),  # Entity's gender
-    "N290": ("562", "82"),  # Entity's National Provider Identifier (NPI); 82 rendering provider
-    "N329": ("158", "IL"),  # Entity's date of birth
-    "N382": ("164", "IL"),  # Entity's contract/member number
-    "N349": ("216", ""),  # Drug information
-    "N430": ("476", ""),
-    "N657": ("507", ""),
-    "N815": ("216", ""),
-    "N816": ("216", ""),
-    "N823": ("453", ""),  # Procedure code modifier(s) for service(s) rendered
-    "N846": ("218", ""),
-}
+_UNPROCESSABLE: str = _TABLES["missing_or_invalid_without_detail"]["code"]
 _MAX_STATUSES = 3  # STC01, STC10, STC11
 
 
@@ -378,8 +342,7 @@ def _pend_statuses(category: str, reasons: list[Any]) -> tuple[Status, ...]:
     statuses = [_PEND[reason] for reason in reasons if reason in _PEND]
     statuses.sort(key=lambda status: status[0] != category)
     if not statuses or statuses[0][0] != category:
-        # 0 "Cannot provide further status electronically." (a pend without a known reason)
-        statuses.insert(0, (category, "0", ""))
+        statuses.insert(0, (category, _PEND_WITHOUT_KNOWN_REASON, ""))
     return tuple(statuses[:_MAX_STATUSES])
 
 

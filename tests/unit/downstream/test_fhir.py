@@ -21,10 +21,17 @@ rule family to prove they fail.
   denied line's eligible amount 0 with its group code; no other amount on any line (no payment
   is invented) and a note saying approved lines are priced downstream; total = the charges.
 
-Not checked (no validator or terminology server runs offline): FHIRPath invariants of the
-profiles beyond the ones restated here, extension definitions (the PAS extensions' own
-structure), and terminology bindings (that CPT, HCPCS, ICD-10-CM, POS, CARC and RARC codes
-exist in their code systems; systems and codes are checked against the record instead).
+A re-adjudication (claim-lifecycle L.2, `supersedes` set) points to the decision it replaces
+(fhir_common's docstring): the EOB by `related` (relationship `prior`, the replaced decision id
+as `reference`), the ClaimResponse by a contained Provenance (`revision`, target `#`); a first
+record has neither. The seed's pend and its re-adjudication after TC-002's records are checked
+as a pair: the link names the decision id the pend's resources carry.
+
+Not checked here: base R4's own rules (tests/integration/test_fhir_validator.py runs the HL7
+FHIR Validator on some of these resources); the profiles' FHIRPath invariants beyond the ones
+restated here and the PAS extensions' own structure (their packages are not offline); and
+terminology bindings (that CPT, HCPCS, ICD-10-CM, POS, CARC and RARC codes exist in their code
+systems; systems and codes are checked against the record instead).
 
 Golden files: golden/seed.claimresponse.json and golden/seed.eob.json, the seed case; regenerate
 with `.venv/bin/python -c "from tests.unit.downstream.test_fhir import write_goldens;
@@ -50,8 +57,11 @@ from policy.downstream.fhir_common import (
     ADJUDICATION,
     CARC,
     CLAIM_TYPE,
+    DATA_OPERATION,
+    DECISION_ID_SYSTEM,
     GROUP_CODE,
     RARC,
+    RELATED_CLAIM_RELATIONSHIP,
     OutOfScope,
     RenderError,
     bundle,
@@ -120,6 +130,23 @@ def check_notes(resource: Record) -> dict[int, str]:
     return notes
 
 
+def replaced(record: Record) -> list[dict[str, str]]:
+    """The identifier of the decision a re-adjudication replaces; none on a first record."""
+    supersedes = record.get("supersedes")
+    return [{"system": DECISION_ID_SYSTEM, "value": supersedes}] if supersedes else []
+
+
+def check_decision_link(resource: Record, record: Record) -> None:
+    """The resource carries its own decision id once stamped (what a later re-adjudication
+    points to), and its first note names the decision it replaces, if any."""
+    own = [{"system": DECISION_ID_SYSTEM, "value": record["decision_id"]}]
+    ids = [i for i in resource["identifier"] if i.get("system") == DECISION_ID_SYSTEM]
+    assert ids == (own if record.get("decision_id") else [])
+    first = resource["processNote"][0]["text"]
+    assert ("replaces decision" in first) == bool(replaced(record))
+    assert all(f"replaces decision {r['value']}." in first for r in replaced(record))
+
+
 def check_claim_response(cr: Record, record: Record, request: Record) -> None:
     """The PAS ClaimResponse rules (module docstring)."""
     assert cr["resourceType"] == "ClaimResponse" and cr["id"] == record["input_digest"]
@@ -136,6 +163,19 @@ def check_claim_response(cr: Record, record: Record, request: Record) -> None:
         [{"url": "wasHumanReviewedFlag", "valueBoolean": False}]
     ]
     assert "payment" not in cr and "total" not in cr
+    check_decision_link(cr, record)
+    revisions = [
+        (p["resourceType"], p["target"], [(e["role"], e["what"]) for e in p["entity"]])
+        for p in cr.get("contained", [])
+    ]
+    assert revisions == [
+        (
+            "Provenance",
+            [{"reference": "#"}],
+            [("revision", {"type": "ClaimResponse", "identifier": r})],
+        )
+        for r in replaced(record)
+    ]
     lines = {line["line_number"]: line for line in request["claim"]["lines"]}
     items = cr.get("item", [])
     assert [item["itemSequence"] for item in items] == sorted(lines)
@@ -173,6 +213,9 @@ def check_eob(eob: Record, record: Record, request: Record) -> None:
     (unique,) = [i for i in eob["identifier"] if codings(i.get("type")) == unique_claim_id]
     assert unique["value"]
     assert eob["status"] == "active" and eob["use"] == "claim"
+    check_decision_link(eob, record)
+    related = [(codings(r["relationship"]), r["reference"]) for r in eob.get("related", [])]
+    assert related == [([(RELATED_CLAIM_RELATIONSHIP, "prior")], r) for r in replaced(record)]
     assert codings(eob["type"]) == [(CLAIM_TYPE, "professional")]
     assert has(eob["patient"]) and has(eob["insurer"]) and has(eob["provider"])
     assert eob["billablePeriod"]["start"]
@@ -321,6 +364,73 @@ def test_a_stamped_record_dates_the_resources() -> None:
     check_eob(eob, stamped, request)
 
 
+PEND_DECISION_ID = "0195f3a0-0000-7000-8000-000000000001"
+
+
+def seed_lifecycle() -> tuple[tuple[Record, Record], tuple[Record, Record]]:
+    """claim-lifecycle L.5: the seed's pend (P3, stamped) and its re-adjudication after the
+    records of TC-002 arrived on 2026-03-20 (approve, `supersedes` the pend)."""
+    pend_request = request_of(SEED)
+    pend = {
+        **decide_raw(pend_request),
+        "decision_id": PEND_DECISION_ID,
+        "decided_at": "2026-03-02T14:00:00Z",
+    }
+    request = request_of(SEED)
+    request["claim"]["documentation"] = request_of("ITDD-TC-002")["claim"]["documentation"]
+    request["context"].update(processing_date="2026-03-20", documentation_requested_on="2026-03-02")
+    again = {
+        **decide_raw(request),
+        "decision_id": "0195f3a0-0000-7000-8000-000000000002",
+        "decided_at": "2026-03-20T09:30:00Z",
+        "supersedes": PEND_DECISION_ID,
+        "trigger": "documentation_received",
+    }
+    return (pend, pend_request), (again, request)
+
+
+def test_a_readjudication_points_to_the_decision_it_replaces() -> None:
+    (pend, pend_request), (again, request) = seed_lifecycle()
+    assert (pend["decision"], again["decision"]) == ("pend", "approve")
+    link = {"system": DECISION_ID_SYSTEM, "value": PEND_DECISION_ID}
+    for render, model, check in (
+        (claim_response, ClaimResponse, check_claim_response),
+        (explanation_of_benefit, ExplanationOfBenefit, check_eob),
+    ):
+        first, second = render(pend, pend_request), render(again, request)
+        for resource, (record, req) in ((first, (pend, pend_request)), (second, (again, request))):
+            round_trip(model, resource)
+            check(resource, record, req)
+        assert link in first["identifier"] and link not in second["identifier"]
+        assert first["id"] != second["id"]  # a new resource, the old one is never changed
+    cr = claim_response(again, request)
+    (provenance,) = cr["contained"]
+    assert provenance["entity"] == [
+        {"role": "revision", "what": {"type": "ClaimResponse", "identifier": link}}
+    ]
+    assert codings(provenance["activity"]) == [(DATA_OPERATION, "UPDATE")]
+    assert provenance["activity"]["text"] == "re-adjudication: documentation_received"
+    assert provenance["recorded"] == again["decided_at"] and provenance["agent"][0]["who"]
+    eob = explanation_of_benefit(again, request)
+    assert eob["related"] == [
+        {
+            "relationship": {
+                "coding": [
+                    {
+                        "system": RELATED_CLAIM_RELATIONSHIP,
+                        "code": "prior",
+                        "display": "Prior Claim",
+                    }
+                ]
+            },
+            "reference": link,
+        }
+    ]
+    assert eob["processNote"][0]["text"].endswith(
+        f"Re-adjudicated (documentation_received): replaces decision {PEND_DECISION_ID}."
+    )
+
+
 def test_an_internal_error_pend_renders_every_line_pended() -> None:
     seed = request_of(SEED)
     record = internal_error_record(
@@ -399,6 +509,8 @@ CLAIM_RESPONSE_BREAKS: list[Callable[[dict[str, Any]], None]] = [
     ][0].update(code="A1"),
     lambda r: _first_adjudication(r).update(reason={"coding": [{"system": CARC, "code": "50"}]}),
     lambda r: r.update(payment={"amount": {"value": 1, "currency": "USD"}}),
+    lambda r: r.update(contained=[{"resourceType": "Provenance", "target": [], "entity": []}]),
+    lambda r: r["processNote"][0].update(text="Re-adjudicated: replaces decision x."),
 ]
 EOB_BREAKS: list[Callable[[dict[str, Any]], None]] = [
     lambda r: r["meta"].update(profile=[]),
@@ -418,6 +530,8 @@ EOB_BREAKS: list[Callable[[dict[str, Any]], None]] = [
     ),
     lambda r: r["total"][0]["amount"].update(value=0),
     lambda r: r.update(payment={"type": {"coding": [{"system": PAYER_STATUS, "code": "paid"}]}}),
+    lambda r: r.update(related=[{"reference": {"system": DECISION_ID_SYSTEM, "value": "x"}}]),
+    lambda r: r["identifier"].append({"system": DECISION_ID_SYSTEM, "value": "x"}),
 ]
 
 

@@ -30,8 +30,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib.metadata import version
+from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 import pyx12
@@ -39,8 +40,9 @@ import pyx12.codes
 import pyx12.params
 import pyx12.x12n_document
 
+from models.decision import PendReason
 from models.request import parse_request
-from policy.downstream.x12_277 import RenderError, render_interchange
+from policy.downstream.x12_277 import STATUS_CODES, RenderError, render_interchange
 from policy.engine import decide, internal_error_record
 from tests.unit.conftest import CASES, decide_raw, request_of
 
@@ -421,3 +423,26 @@ def test_an_approved_line_claims_no_payment() -> None:
     found = segments(render_interchange([(record, request)]))
     assert not [s for s in found if s[0] == "SVC"]  # no SVC03 = 0 for an approved line
     assert next(s for s in found if s[0] == "STC")[1] == "F1:3"
+
+
+def test_every_status_of_the_data_file_is_in_x12s_lists() -> None:
+    """policy/data's status tables: each category, code and entity in pyx12's copies of lists
+    507, 508 and the entity identifier codes (rendered cases reach only some of them), and a
+    status for every pend reason a record can carry."""
+    tables = json.loads(files("policy").joinpath("data", STATUS_CODES).read_text(encoding="utf-8"))
+    entries = [
+        entry
+        for value in tables.values()
+        if isinstance(value, dict)
+        for entry in (value.values() if "code" not in value else [value])
+    ]
+    codes = pyx12.codes.ExternalCodes()
+    bad = [
+        entry
+        for entry in entries
+        if not codes.isValid("claim_status", entry["code"])
+        or ("category" in entry and not codes.isValid("claim_status_cat", entry["category"]))
+        or ("entity" in entry and not codes.isValid("entity_id", entry["entity"]))
+    ]
+    assert len(entries) == 51 and bad == []
+    assert set(tables["pend_reasons"]) == set(get_args(PendReason))
