@@ -29,6 +29,10 @@ Choices:
   (`context.eligibility.last_name` / `first_name`, NM103 / NM104); when it does not, the TR3
   still requires NM103 in 2100D and it is written as `UNKNOWN`, as is any required identifier
   the claim does not supply in a form X12 can carry (a missing member id or NPI).
+- A re-adjudication (a record that `supersedes` another, claim-lifecycle.md L.2) is a 277 of its
+  own. X12 has no "replaces" pointer in a 277: a claim's statuses are linked by its trace number
+  (TRN02, the claim id) and patient control number (REF*EJ), and the one with the latest BHT
+  date and time is the claim's status. Every record of a claim therefore keeps both.
 - Sender, receiver and payer identities are placeholders a plan configures (keyword arguments);
   the usage indicator defaults to `T` (test) for that reason.
 

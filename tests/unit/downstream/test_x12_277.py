@@ -446,3 +446,26 @@ def test_every_status_of_the_data_file_is_in_x12s_lists() -> None:
     ]
     assert len(entries) == 51 and bad == []
     assert set(tables["pend_reasons"]) == set(get_args(PendReason))
+
+
+def test_a_readjudication_is_a_277_of_its_own_for_the_same_claim(repaired_maps: Path) -> None:
+    """X12 has no "replaces" pointer in a 277: a claim's statuses are linked by its trace number
+    (TRN02) and patient control number (REF*EJ), and the latest BHT date and time stands."""
+    from tests.unit.downstream.test_fhir import seed_lifecycle
+
+    (pend, pend_request), (again, request) = seed_lifecycle()
+    document = render_interchange([(pend, pend_request), (again, request)])
+    assert_valid(validate(document, repaired_maps))
+    first, second = transactions(document)
+
+    def field(transaction: list[list[str]], segment: str, index: int, qualifier: str = "") -> str:
+        return next(
+            s[index]
+            for s in transaction
+            if s[0] == segment and (not qualifier or s[1] == qualifier)
+        )
+
+    assert field(first, "TRN", 2) == field(second, "TRN", 2) == "CLM-ITDD-0001"
+    assert field(first, "REF", 2, "EJ") == field(second, "REF", 2, "EJ")
+    assert (field(first, "BHT", 4), field(second, "BHT", 4)) == ("20260302", "20260320")
+    assert field(first, "STC", 1).startswith("P3") and field(second, "STC", 1).startswith("F1")
