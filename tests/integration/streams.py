@@ -3,7 +3,7 @@ public cases, each with its own ids (and, when asked, its own member)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +12,7 @@ import orjson
 
 from models.request import parse_request
 from policy.engine import decide
-from workers.demo.driver import Record, envelope
+from workers.demo.driver import Record, envelope, follow_up
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,178 @@ def claim_stream(
                 context["processing_date"],
                 published[index],
                 eligibility,
+            )
+        )
+    return out
+
+
+# -- claims with a life (claim-lifecycle.md): each pends, is followed up and ends --------------
+
+# What a follow-up is sent as: the lifecycle topics and the PA table.
+DOCUMENTATION, REVIEWS, PRIOR_AUTH = "documentation", "reviews", "prior_auth"
+# (kind, fields of the event or changes to the claim's PA record, processing_date)
+FollowUpSpec = tuple[str, Mapping[str, Any], str]
+Final = tuple[str, str | None, str]  # the last record's decision, carc and trigger
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """One kind of life: the public case a claim copies, the follow-ups sent (in order) once
+    its first record is read, and its last record (a documentation pend with nothing received
+    ends at the calendar's 2026-04-17)."""
+
+    case_id: str
+    follow_ups: tuple[FollowUpSpec, ...]
+    final: Final
+    rejected: int = 0  # follow-ups that do not apply: dead letters
+
+
+def _facts(cases: Mapping[str, Mapping[str, Any]], case_id: str) -> dict[str, Any]:
+    return {"documentation": dict(cases[case_id]["claim"]["documentation"])}
+
+
+def _review(determination: str) -> dict[str, Any]:
+    review = {"line_number": 2, "rule": "ITDD-SAFE-01", "reviewer_role": "pharmacist"}
+    return {"reviews": [{**review, "determination": determination}]}
+
+
+def lifecycles(cases: Sequence[Mapping[str, Any]]) -> tuple[Lifecycle, ...]:
+    """Every trigger of L.4, in time and late (claim-lifecycle.md L.5 and beyond)."""
+    by_id = {case["case_id"]: case for case in cases}
+    seed, late, safe, baclofen, pa = (
+        "ITDD-TC-001",
+        "ITDD-TC-007",
+        "ITDD-TC-014",
+        "ITDD-TC-064",
+        "ITDD-TC-027",
+    )
+    purpose = {"documentation": {"purpose": "idd_trial"}}
+    return (
+        Lifecycle(
+            seed,
+            ((DOCUMENTATION, _facts(by_id, "ITDD-TC-002"), "2026-03-20"),),
+            ("approve", None, "documentation_received"),
+        ),
+        Lifecycle(
+            seed,
+            (
+                (DOCUMENTATION, purpose, "2026-03-10"),
+                (DOCUMENTATION, _facts(by_id, "ITDD-TC-002"), "2026-03-20"),
+            ),
+            ("approve", None, "documentation_received"),
+        ),
+        Lifecycle(
+            seed,
+            ((DOCUMENTATION, _facts(by_id, "ITDD-TC-003"), "2026-03-20"),),
+            ("deny", "50", "documentation_received"),
+        ),
+        # In time (the deadline is 2026-04-16) even when it arrives after the deadline denial.
+        Lifecycle(
+            seed,
+            ((DOCUMENTATION, _facts(by_id, "ITDD-TC-002"), "2026-04-15"),),
+            ("approve", None, "documentation_received"),
+        ),
+        # Dated past the deadline: the claim is denied and the records are a dead letter.
+        Lifecycle(
+            late,
+            ((DOCUMENTATION, _facts(by_id, "ITDD-TC-002"), "2026-04-20"),),
+            ("deny", "226", "documentation_deadline"),
+            rejected=1,
+        ),
+        Lifecycle(late, (), ("deny", "226", "documentation_deadline")),
+        Lifecycle(
+            safe,
+            ((REVIEWS, _review("dose_appropriate"), "2026-03-05"),),
+            ("approve", None, "clinical_review_completed"),
+        ),
+        Lifecycle(
+            baclofen,
+            ((REVIEWS, _review("dose_not_appropriate"), "2026-03-05"),),
+            ("deny", "50", "clinical_review_completed"),
+        ),
+        Lifecycle(
+            pa,
+            ((PRIOR_AUTH, {"status": "approved"}, ""),),
+            ("approve", None, "prior_authorization_updated"),
+        ),
+        Lifecycle("ITDD-TC-002", (), ("approve", None, "claim_submitted")),
+    )
+
+
+@dataclass(frozen=True)
+class LifecycleClaim:
+    """One claim of its own member (and PA number), the records that start it and the
+    follow-ups that finish it, as (kind, record)."""
+
+    claim_id: str
+    submitted: Record
+    eligibility: Record
+    prior_auths: tuple[Record, ...]
+    follow_ups: tuple[tuple[str, Record], ...]
+    final: Final
+    rejected: int
+
+
+def lifecycle_stream(
+    cases: Sequence[Mapping[str, Any]], count: int, prefix: str = "LC"
+) -> list[LifecycleClaim]:
+    """`count` claims cycling through `lifecycles`; claim n has member `<prefix>-M<n>` and,
+    when its case has one, PA `<prefix>-PA<n>`, so that no two claims share history or a PA.
+    The same `prefix` gives the same claims (and bytes) in every run."""
+    by_id = {case["case_id"]: case for case in cases}
+    kinds = lifecycles(cases)
+    out: list[LifecycleClaim] = []
+    for n in range(count):
+        life = kinds[n % len(kinds)]
+        case = by_id[life.case_id]
+        claim_id, member_id = f"{prefix}-C{n:05d}", f"{prefix}-M{n:05d}"
+        claim = {**case["claim"], "claim_id": claim_id}
+        claim["member"] = {**claim["member"], "member_id": member_id}
+        pas = [
+            {**pa, "pa_number": f"{prefix}-PA{n:05d}", "member_id": member_id}
+            for pa in case["context"]["prior_authorizations"]
+        ]
+        if pas:
+            facts = {**claim["documentation"], "prior_auth_number": pas[0]["pa_number"]}
+            claim["documentation"] = facts
+        follow_ups: list[tuple[str, Record]] = []
+        for number, (kind, fields, date) in enumerate(life.follow_ups):
+            if kind == PRIOR_AUTH:
+                changed = {**pas[0], **fields}
+                follow_ups.append((kind, (changed["pa_number"].encode(), orjson.dumps(changed))))
+                continue
+            event_type = (
+                "claim.documentation_received"
+                if kind == DOCUMENTATION
+                else "claim.clinical_review_completed"
+            )
+            event = follow_up(
+                event_type,
+                claim,
+                f"{claim_id}-{kind}-{number}",
+                date,
+                f"{date}T09:00:00Z",
+                **fields,
+            )
+            follow_ups.append((kind, event))
+        eligibility = {"member_id": member_id, **case["context"]["eligibility"]}
+        out.append(
+            LifecycleClaim(
+                claim_id,
+                (
+                    claim_id.encode(),
+                    envelope(
+                        claim,
+                        f"{claim_id}-submitted",
+                        case["context"]["processing_date"],
+                        "2026-03-02T14:03:00Z",
+                    ),
+                ),
+                (member_id.encode(), orjson.dumps(eligibility)),
+                tuple((pa["pa_number"].encode(), orjson.dumps(pa)) for pa in pas),
+                tuple(follow_ups),
+                life.final,
+                life.rejected,
             )
         )
     return out

@@ -53,6 +53,14 @@ class _Waiting:
     date_changed: bool = False
 
 
+# What an internal_error pend's stage says to an operator.
+FAILURES = {
+    "enrichment": "enrichment failed",
+    "engine": "engine failed",
+    "publish": "decision record too large for its topic",
+}
+
+
 class Hops:
     """The hops, the sweep, and the observer of their outcomes."""
 
@@ -232,7 +240,7 @@ class Hops:
             metrics.internal_errors.inc()
             stage = outcome.internal_error_stage
             log.error(
-                "enrichment failed" if stage == "enrichment" else "engine failed",
+                FAILURES[stage],
                 stage=stage,
                 claim_id=_claim_id(outcome),
                 **where,

@@ -504,7 +504,7 @@ def _readjudicate(
         tables=tables,
         previous=pending,
     )
-    outcome.internal_error_stage = stage
+    outcome.internal_error_stage = stage or outcome.internal_error_stage
     outcome.triggers.append(trigger)
     return outcome
 
@@ -526,9 +526,12 @@ def _publish(
         Destination.DECISION, key, record.to_json(), decision_headers(record, event_id, context)
     )
     limit = tables.limits.get(Destination.DECISION)
-    if limit is not None and output.size > limit:
+    too_large = limit is not None and output.size > limit
+    if too_large:
         record, output = _too_large(record, claim, context, output, tables)
-    outcome = Outcome(records=[record], outputs=[output])
+    outcome = Outcome(
+        records=[record], outputs=[output], internal_error_stage="publish" if too_large else None
+    )
     state.record(claim, record)
     claim_id = record.claim_id
     if isinstance(claim_id, str):

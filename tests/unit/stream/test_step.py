@@ -256,6 +256,7 @@ def test_a_decision_too_large_for_its_topic_becomes_a_small_internal_error_pend(
     assert record["error"]["error_class"] == "RecordTooLarge"
     assert decision.size <= 1500 and "enrichment.snapshot" not in dict(decision.headers)
     assert state.seen("evt-1") and state.pending == {}
+    assert outcome.internal_error_stage == "publish"  # counted and logged as an internal error
 
 
 def test_an_integer_beyond_64_bits_crosses_both_hops_as_that_integer() -> None:
@@ -289,3 +290,15 @@ def test_notices_are_published_per_audience_when_a_plan_is_configured() -> None:
     member = orjson.loads(notices[0].value or b"")
     assert "April 16, 2026" in member["text"] and member["html"].startswith("<!DOCTYPE html>")
     assert "ITDD-DOC-01" not in member["text"]  # rule ids are for the provider's notice
+
+
+def test_a_pend_past_its_deadline_by_the_known_business_date_is_finalized_at_once() -> None:
+    """The calendar opened 2026-04-17 before the seed (processed for 2026-03-02) arrived: its
+    records were due 2026-04-16, so it is denied CO-226 now, not at the next date (L.4 item 2)."""
+    forwarded = decode_forwarded(envelope(SEED))
+    tables = step.Tables(references_of(SEED), NOW, business_date="2026-04-17")
+    outcome = step.adjudicate(forwarded, MemberState(), tables)
+    pend, denial = outcome.records
+    assert (pend.decision, denial.decision, denial.carc) == ("pend", "deny", "226")
+    assert (denial.supersedes, denial.trigger) == (pend.decision_id, "documentation_deadline")
+    assert denial.processing_date == "2026-04-17"
