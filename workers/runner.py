@@ -14,9 +14,10 @@ from workers.data_dir import require_writable
 from workers.logging_setup import configure_logging, get_logger
 from workers.settings import Settings
 from workers.stream.app import build
-from workers.stream.eos.contract import check_versions, transactional_id
 from workers.stream.faust_app import create_app, serve
 from workers.stream.hops import notice_plan
+from workers.stream.runtime.names import transactional_id
+from workers.stream.runtime.versions import check_versions
 from workers.stream.topics import ensure_topics, topic_specs
 
 log = get_logger("workers.runner")
@@ -29,7 +30,7 @@ PIPELINE_FAILED = 70
 
 def access_needs(settings: Settings) -> AccessNeeds:
     """The worker's topics, its consumer group, and (exactly-once) one of its transactional
-    ids (workers/stream/eos/contract.py)."""
+    ids (workers/stream/runtime/names.py)."""
     exactly_once = settings.processing_guarantee == "exactly_once"
     return AccessNeeds(
         topics=[spec.name for spec in topic_specs(settings)],

@@ -14,12 +14,12 @@ from workers.broker.connection import KafkaConnection
 from workers.broker.static_member import StaticMemberConsumer
 from workers.broker.watch import BrokerWatch
 from workers.settings import Settings
-from workers.stream.eos.contract import changelog_topic
-from workers.stream.eos.pipeline import Pipeline, PipelineConfig
 from workers.stream.hops import Hops
 from workers.stream.limits import topic_limits
 from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
+from workers.stream.runtime.loop import Pipeline, PipelineConfig
+from workers.stream.runtime.names import changelog_topic
 from workers.stream.step import Destination
 from workers.stream.topics import DLQ_HEADROOM
 from workers.stream.web import Endpoint, endpoints

@@ -2,14 +2,14 @@
 stopped in reverse, its background tasks.
 
 What faust still does for the worker is mode's service tree and faust's aiohttp server. The
-records are moved by the pipeline (workers/stream/eos/), not by faust agents: faust's per-event
-path cost ≈ 6× a plain aiokafka loop, made the broker burn ≈ 20× its CPU, and its exactly-once
-needed six corrections through private hooks (issue 11). So faust's consumer, producer,
+messages are moved by the pipeline (workers/stream/runtime/), not by faust agents: faust's
+per-event path cost ≈ 6× a plain aiokafka loop, made the broker burn ≈ 20× its CPU, and its
+exactly-once needed six corrections through private hooks (issue 11). So faust's consumer, producer,
 conductor, tables and sensors are not booted (`WebOnlyBoot`). The process around the app
 (signals, exit status) is workers/runner.py's, not faust's `Worker`: that one brought a
 terminal spinner on stdout, an exit through `SystemExit`, and no way to stop it from inside but
 a signal to itself. The faust and mode API used here is pinned by
-tests/unit/stream/test_contract.py.
+tests/unit/workers/stream/runtime/test_versions.py.
 """
 
 from __future__ import annotations

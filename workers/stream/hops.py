@@ -1,4 +1,4 @@
-"""The hops of the worker, between Kafka records and the pure step (workers/stream/step.py).
+"""The hops of the worker, between Kafka messages and the pure step (workers/stream/step.py).
 
 Hop 1 reads the claim, documentation, review and calendar topics and forwards each valid event
 re-keyed by member; hop 2 reads the by-member topic, where a member's claims, follow-ups and
@@ -33,9 +33,9 @@ from workers.errors import SettingsError
 from workers.logging_setup import get_logger
 from workers.settings import Settings
 from workers.stream import step
-from workers.stream.eos.changelog import State
 from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
+from workers.stream.runtime.changelog import State
 from workers.stream.step import Destination, Outcome, Tables
 
 log = get_logger(__name__)
@@ -77,42 +77,44 @@ class Hops:
 
     # -- hop 1 ------------------------------------------------------------------------------
 
-    async def intake(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
-        return step.intake(record, self.limits.get(Destination.FORWARD))
+    async def intake(self, message: ConsumerRecord[Any, Any], state: State) -> Outcome:
+        return step.intake(message, self.limits.get(Destination.FORWARD))
 
-    async def intake_documentation(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
+    async def intake_documentation(
+        self, message: ConsumerRecord[Any, Any], state: State
+    ) -> Outcome:
         return step.intake_follow_up(
-            record, decode_documentation, self.limits.get(Destination.FORWARD)
+            message, decode_documentation, self.limits.get(Destination.FORWARD)
         )
 
-    async def intake_review(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
-        return step.intake_follow_up(record, decode_review, self.limits.get(Destination.FORWARD))
+    async def intake_review(self, message: ConsumerRecord[Any, Any], state: State) -> Outcome:
+        return step.intake_follow_up(message, decode_review, self.limits.get(Destination.FORWARD))
 
-    async def intake_calendar(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
-        return step.intake_calendar(record)
+    async def intake_calendar(self, message: ConsumerRecord[Any, Any], state: State) -> Outcome:
+        return step.intake_calendar(message)
 
     # -- hop 2 ------------------------------------------------------------------------------
 
-    async def adjudicate(self, record: ConsumerRecord[Any, Any], state: State) -> Outcome:
+    async def adjudicate(self, message: ConsumerRecord[Any, Any], state: State) -> Outcome:
         # Deciding before eligibility and PAs are loaded would deny claims ELIG-01 by mistake.
         await self._references.loaded.wait()
-        key = record.key
+        key = message.key
         member = _member_state(state, key)
         outcome = step.by_member(
-            record,
+            message,
             member,
-            self._tables(record.partition),
+            self._tables(message.partition),
             clock=time.time(),
             grace_seconds=self._settings.eligibility_grace_seconds,
         )
         if key is not None and outcome.state is not None:
-            self._note(record.partition, key, outcome.state)
+            self._note(message.partition, key, outcome.state)
         if outcome.event_date is not None:
-            self._saw_date(record.partition, outcome.event_date)
+            self._saw_date(message.partition, outcome.event_date)
         if outcome.triggers:
             # A claim revived by records that were in time may already be past its deadline
             # by the business date known: the sweep looks again.
-            self._waiting[record.partition].date_changed = True
+            self._waiting[message.partition].date_changed = True
         return outcome
 
     def sweep(self, partition: int, state: State, opened: bool) -> Iterator[tuple[bytes, Outcome]]:
@@ -216,12 +218,12 @@ class Hops:
         age = business_days_between(oldest, latest) if oldest and latest else None
         return dict(by_reason), age
 
-    def observe(self, record: ConsumerRecord[Any, Any] | None, outcome: Outcome) -> None:
+    def observe(self, message: ConsumerRecord[Any, Any] | None, outcome: Outcome) -> None:
         """Metrics and log lines of one event or sweep (ids and outcomes only, never PHI)."""
         metrics = self._metrics
         where: dict[str, Any] = (
-            {"topic": record.topic, "partition": record.partition, "offset": record.offset}
-            if record is not None
+            {"topic": message.topic, "partition": message.partition, "offset": message.offset}
+            if message is not None
             else {}
         )
         if outcome.dead_letter is not None:

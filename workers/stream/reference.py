@@ -108,9 +108,9 @@ class ReferenceTables:
                 self.loaded.set()
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=5000)
-                for tp, records in batches.items():
-                    for record in records:
-                        self.apply(tp.topic, record.key, record.value)
+                for tp, messages in batches.items():
+                    for message in messages:
+                        self.apply(tp.topic, message.key, message.value)
                 if pending:
                     for tp in list(pending):
                         if await consumer.position(tp) >= targets[tp]:

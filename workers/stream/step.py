@@ -1,10 +1,10 @@
 """One event in, its outcome out: what each hop of the worker does, with no Kafka in it.
 
-The stream runtime (workers/stream/eos/) reads a record, hands it here with the member's state,
-sends the outputs, writes the new state and commits the offset, all in one transaction. Nothing
-here awaits, sends or reads a clock it was not given, so every path (dead letter, duplicate,
-out of scope, history import, internal error, every lifecycle trigger and rejection, an event
-parked for its member's eligibility) is a unit test with plain values.
+The stream runtime (workers/stream/runtime/) reads a message, hands it here with the member's
+state, sends the outputs, writes the new state and commits the offset, all in one transaction.
+Nothing here awaits, sends or reads a clock it was not given, so every path (dead letter,
+duplicate, out of scope, history import, internal error, every lifecycle trigger and rejection,
+an event parked for its member's eligibility) is a unit test with plain values.
 
 Hop 1 (`intake`, `intake_follow_up`, `intake_calendar`) validates what arrives from outside and
 forwards it re-keyed by member; hop 2 (`by_member`) decides with the member's state; `release`
@@ -67,7 +67,7 @@ LIFECYCLE_STAGE = "lifecycle"
 
 
 class Inbound(Protocol):
-    """What the step reads of a consumed record (aiokafka's ConsumerRecord has these)."""
+    """What the step reads of a consumed message (aiokafka's ConsumerRecord has these)."""
 
     @property
     def topic(self) -> str: ...
@@ -270,7 +270,7 @@ def import_history(message: Inbound, state: MemberState) -> Outcome:
 def by_member(
     message: Inbound, state: MemberState, tables: Tables, *, clock: float, grace_seconds: float
 ) -> Outcome:
-    """Hop 2: one record of the by-member topic. A claim whose member has no eligibility record
+    """Hop 2: one message of the by-member topic. A claim whose member has no eligibility record
     yet is parked in the member's state (and so is everything of that member behind it) until
     the record arrives or the grace is over (`release`); nothing else waits with it."""
     if is_history_import(message):

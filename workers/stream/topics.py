@@ -16,7 +16,7 @@ from workers.broker.connection import KafkaConnection
 from workers.errors import BrokerAccessError, OperatorError
 from workers.logging_setup import get_logger
 from workers.settings import Settings
-from workers.stream.eos.contract import changelog_topic
+from workers.stream.runtime.names import changelog_topic
 
 log = get_logger(__name__)
 

@@ -31,7 +31,7 @@ from tests.unit.policy.rulecases import (
     run,
     setter,
 )
-from tests.unit.replay.helpers import replay, write_lines
+from tests.unit.workers.replay.helpers import replay, write_lines
 from workers.cli import main
 from workers.stamp import stamp
 

@@ -5,13 +5,8 @@ from __future__ import annotations
 import io
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from workers.data_dir import require_writable
-from workers.errors import SettingsError
 from workers.logging_setup import RepeatFilter, configure_logging, get_logger
 
 
@@ -79,14 +74,3 @@ def test_a_library_warning_storm_is_said_once_per_interval_with_a_count() -> Non
     # Info lines and our own structlog event dicts are never held back.
     assert all(limiter.filter(record(logging.INFO)) for _ in range(3))
     assert all(limiter.filter(record(msg={"event": "x"})) for _ in range(3))
-
-
-def test_a_data_dir_that_is_a_file_is_one_line_naming_it(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("")
-    with pytest.raises(SettingsError) as raised:
-        require_writable(blocker / "state")
-    where = blocker / "state"
-    assert str(raised.value) == (
-        f"invalid setting CLAIMS_ADJ_DATA_DIR: cannot write to {where} (Not a directory)"
-    )
