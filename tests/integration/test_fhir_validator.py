@@ -31,7 +31,7 @@ import pytest
 from policy.downstream.fhir_claim_response import PAS, claim_response
 from policy.downstream.fhir_eob import C4BB, explanation_of_benefit
 from tests.unit.conftest import decide_raw, request_of
-from tests.unit.downstream.test_fhir import seed_lifecycle
+from tests.unit.policy.downstream.test_fhir import seed_lifecycle
 
 pytestmark = pytest.mark.integration
 
