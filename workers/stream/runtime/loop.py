@@ -27,6 +27,9 @@ Why each piece:
   rebuilt from the changelog and the committed offsets.
 - At-least-once: an idempotent producer per task; a task's offsets are committed once every
   output sent before them is acknowledged.
+- Sends: a task buffers its outputs per destination partition (tasks.py `Outbox`), handed to
+  its producer when a batch builder is full and after every poll batch and sweep, before the
+  commit check; a commit sends what is left first, so no offset passes an output.
 """
 
 from __future__ import annotations
@@ -191,6 +194,7 @@ class Pipeline(ConsumerRebalanceListener):  # type: ignore[misc]
             if generation == self._generation:
                 await self._process_batch(batch, generation)
                 await self._sweep()
+                await self._send_pending()
             else:
                 self._rewind(batch)
             if time.monotonic() >= self._next_commit:
@@ -265,8 +269,21 @@ class Pipeline(ConsumerRebalanceListener):  # type: ignore[misc]
             except TaskFailed as failure:
                 await self._fail(task, failure.__cause__ or failure)
 
+    async def _send_pending(self) -> None:
+        """What the batch and the sweep left in each task's outbox goes to its producer (one
+        batch per destination partition) before the commit check: buffering delays nothing."""
+        tasks = [task for task in self.tasks.values() if not task.failed]
+        await asyncio.gather(*(self._send_buffered(task) for task in tasks))
+
+    async def _send_buffered(self, task: PartitionTask) -> None:
+        try:
+            await task.send_pending()
+        except TaskFailed as failure:
+            await self._fail(task, failure.__cause__ or failure)
+
     async def _apply(self, task: PartitionTask, key: bytes | None, outcome: Outcome) -> None:
-        """The event's outputs and its member-state change, into task k's transaction."""
+        """The event's outputs and its member-state change, into task k's outbox (and
+        transaction)."""
         destinations = self.config.destinations
         for output in outcome.outputs:
             await task.send(

@@ -17,6 +17,7 @@ from aiokafka.errors import (
     MessageSizeTooLargeError,
     ProducerFenced,
 )
+from aiokafka.partitioner import DefaultPartitioner
 
 from policy.member_history import MemberState
 from workers.stream.runtime import loop as loop_module
@@ -46,20 +47,57 @@ class Broker:
         self.changelog: dict[int, list[tuple[bytes, bytes]]] = {}
         self.transactions: list[tuple[str, str, list[Any]]] = []  # (id, fate, writes)
         self.fail_commit: BaseException | None = None
-        self.fail_delivery: BaseException | None = None  # the next send's acknowledgement
+        self.fail_delivery: BaseException | None = None  # the next batch's acknowledgement
         self.refuse_starts = 0  # producer starts that fail (a broker not answering)
         self.producers: list[FakeProducer] = []
         self.consumers: list[FakeConsumer] = []
+        self.partitions: dict[str, int] = {}  # per output topic its partition count (else 3)
+        self.batch_records = 100  # what a batch builder holds before it is full
+
+
+class FakeBuilder:
+    """aiokafka's BatchBuilder: takes records until it is full (then None) or closed."""
+
+    def __init__(self, producer: FakeProducer) -> None:
+        self.producer = producer
+        self.records: list[tuple[int, bytes | None, bytes | None]] = []  # (append order, …)
+        self.closed = False
+
+    def append(
+        self,
+        *,
+        key: bytes | None,
+        value: bytes | None,
+        timestamp: int | None,
+        headers: list[tuple[str, bytes]],
+    ) -> object | None:
+        if self.closed or len(self.records) == self.producer.broker.batch_records:
+            self.closed = True
+            return None
+        self.producer.appended += 1
+        self.records.append((self.producer.appended, key, value))
+        return object()
+
+    def close(self) -> None:
+        self.closed = True
 
 
 class FakeProducer:
     def __init__(self, broker: Broker, **options: Any) -> None:
         self.broker = broker
         self.id = options.get("transactional_id", "idempotent")
-        self.writes: list[Any] = []
         self.stopped = False
         self.flushes = 0
+        self.appended = 0
+        # What reached the producer: every batch sent, and its records in the order the task
+        # appended them (a transaction's content; Kafka orders records only per partition).
+        self.batches: list[tuple[str, int, list[bytes | None]]] = []
+        self.sent: list[tuple[int, Any, int]] = []  # (append order, write, partition)
         broker.producers.append(self)
+
+    @property
+    def writes(self) -> list[Any]:
+        return [write for _, write, _ in sorted(self.sent, key=lambda sent: sent[0])]
 
     async def start(self) -> None:
         if self.broker.refuse_starts:
@@ -73,10 +111,20 @@ class FakeProducer:
         self.flushes += 1
 
     async def begin_transaction(self) -> None:
-        self.writes = []
+        self.sent = []
 
-    async def send(self, topic: str, **kwargs: Any) -> Any:
-        self.writes.append((topic, kwargs["key"], kwargs["value"]))
+    async def partitions_for(self, topic: str) -> set[int]:
+        return set(range(self.broker.partitions.get(topic, 3)))
+
+    def create_batch(self) -> FakeBuilder:
+        return FakeBuilder(self)
+
+    async def send_batch(self, batch: FakeBuilder, topic: str, *, partition: int) -> Any:
+        assert batch.closed  # the sender takes it at once, without lingering
+        self.batches.append((topic, partition, [key for _, key, _ in batch.records]))
+        self.sent.extend(
+            (order, (topic, key, value), partition) for order, key, value in batch.records
+        )
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.broker.fail_delivery is not None:
             error, self.broker.fail_delivery = self.broker.fail_delivery, None
@@ -86,24 +134,23 @@ class FakeProducer:
         return done
 
     async def send_offsets_to_transaction(self, offsets: dict[Any, int], group: str) -> None:
-        self.writes.append(("offsets", dict(offsets)))
+        self.sent.append((self.appended + 1, ("offsets", dict(offsets)), -1))
 
     async def commit_transaction(self) -> None:
         if self.broker.fail_commit is not None:
             error, self.broker.fail_commit = self.broker.fail_commit, None
             raise error
         self.broker.transactions.append((self.id, "committed", self.writes))
-        for write in self.writes:
+        for _, write, partition in sorted(self.sent, key=lambda sent: sent[0]):
             if write[0] == "offsets":
                 self.broker.committed.update(write[1])
             elif write[0] == CHANGELOG:
-                partition = int(self.id.rsplit("-", 1)[1])
                 self.broker.changelog.setdefault(partition, []).append((write[1], write[2]))
-        self.writes = []
+        self.sent = []
 
     async def abort_transaction(self) -> None:
         self.broker.transactions.append((self.id, "aborted", self.writes))
-        self.writes = []
+        self.sent = []
 
 
 class FakeConsumer:
@@ -537,3 +584,119 @@ async def test_a_failed_delivery_of_a_sweep_output_aborts_the_batch_with_it() ->
     assert [fate for _, fate, _ in broker.transactions] == ["aborted"]
     assert broker.committed == {} and group(pipe).positions[tp(0)] == 0
     assert pipe.tasks[0].state == {}
+
+
+# -- sends: one batch per destination partition (issue 20) -----------------------------------
+
+CLAIMS = [f"CLM-{n}".encode() for n in range(8)]
+
+
+def by_key(partition: int, *keys: bytes) -> list[Record]:
+    return [Record(IN, partition, offset, key) for offset, key in enumerate(keys)]
+
+
+def murmur(key: bytes, count: int = 3) -> int:
+    partition: int = DefaultPartitioner()(key, list(range(count)), list(range(count)))
+    return partition
+
+
+def expected_batches(
+    keys: list[bytes], task: int, count: int = 3
+) -> list[tuple[str, int, list[bytes | None]]]:
+    """A poll batch's decisions, one batch per partition `send` would pick, and its changelog
+    records on the task's own partition."""
+    decisions: dict[int, list[bytes | None]] = {}
+    for key in keys:
+        decisions.setdefault(murmur(key, count), []).append(key)
+    changelog: list[bytes | None] = list(keys)
+    return sorted(
+        [("decisions", p, batch) for p, batch in decisions.items()] + [(CHANGELOG, task, changelog)]
+    )
+
+
+@pytest.mark.parametrize("exactly_once", [True, False])
+async def test_a_poll_batchs_outputs_go_as_one_batch_per_destination_partition(
+    exactly_once: bool,
+) -> None:
+    broker = Broker()
+    pipe = await started(broker, 0, exactly_once=exactly_once)
+    group(pipe).batches.append({tp(0): by_key(0, *CLAIMS)})
+    await pipe.step()
+    [producer] = broker.producers
+    assert len({murmur(key) for key in CLAIMS}) == 3  # the keys spread over every partition
+    assert sorted(producer.batches) == expected_batches(CLAIMS, 0)
+    assert broker.committed == {tp(0): len(CLAIMS)}
+
+
+async def test_a_keyed_output_follows_its_topic_when_the_topic_grows() -> None:
+    """The partition counts come from the producer's metadata, read again after every batch."""
+    broker = Broker()
+    pipe = await started(broker, 0)
+    consumer = group(pipe)
+    consumer.batches.append({tp(0): by_key(0, *CLAIMS)})
+    await pipe.step()
+    broker.partitions["decisions"] = 5
+    consumer.batches.append({tp(0): [Record(IN, 0, 8 + n, key) for n, key in enumerate(CLAIMS)]})
+    await pipe.step()
+    [producer] = broker.producers
+    first = len(expected_batches(CLAIMS, 0))
+    assert sorted(producer.batches[:first]) == expected_batches(CLAIMS, 0)
+    assert sorted(producer.batches[first:]) == expected_batches(CLAIMS, 0, count=5)
+
+
+async def test_a_full_builder_is_sent_at_once_and_the_record_starts_the_next_one() -> None:
+    broker = Broker()
+    broker.batch_records = 2
+    pipe = await started(broker, 0)
+    key = CLAIMS[0]
+    group(pipe).batches.append({tp(0): by_key(0, key, key, key)})
+    await pipe.step()
+    [producer] = broker.producers
+    partition = murmur(key)
+    assert producer.batches == [
+        ("decisions", partition, [key, key]),  # full at the third record, sent then
+        (CHANGELOG, 0, [key, key]),
+        ("decisions", partition, [key]),  # the rest at the end of the poll batch
+        (CHANGELOG, 0, [key]),
+    ]
+    [(_, fate, writes)] = broker.transactions
+    assert fate == "committed"
+    assert [write[0] for write in writes] == ["decisions", CHANGELOG] * 3 + ["offsets"]
+
+
+async def test_the_changelog_record_stays_on_the_tasks_own_partition() -> None:
+    broker = Broker()
+    pipe = await started(broker, 2)
+    keys = [key for key in CLAIMS if murmur(key) != 2]
+    group(pipe).batches.append({tp(2): by_key(2, *keys)})
+    await pipe.step()
+    [producer] = broker.producers
+    assert sorted(producer.batches) == expected_batches(keys, 2)
+    assert [key for key, _ in broker.changelog[2]] == keys and set(broker.changelog) == {2}
+
+
+@pytest.mark.parametrize("exactly_once", [True, False])
+async def test_a_refused_batch_rebuilds_the_partition_without_committing_past_it(
+    exactly_once: bool,
+) -> None:
+    """`send_batch` itself failing (no room in the producer's queue in time) is a failed send."""
+    broker = Broker()
+    pipe = await started(broker, 0, exactly_once=exactly_once)
+    consumer = group(pipe)
+    consumer.batches.append({tp(0): records(0, 0)})
+    await pipe.step()
+    failed_task = pipe.tasks[0]
+
+    async def refuse(*_: Any, **__: Any) -> Any:
+        raise KafkaTimeoutError()
+
+    failed_task.producer.send_batch = refuse  # type: ignore[method-assign]
+    consumer.batches.append({tp(0): records(0, 1, 2)})
+    await pipe.step()
+    assert broker.committed == {tp(0): 1}
+    assert consumer.positions[tp(0)] == 1 and tp(0) not in consumer.paused
+    assert pipe.tasks[0] is not failed_task and failed_task.producer.stopped
+    if exactly_once:
+        assert [fate for _, fate, _ in broker.transactions] == ["committed", "aborted"]
+        [member] = pipe.tasks[0].state.values()
+        assert member.events == ["claims/0"]
