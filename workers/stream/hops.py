@@ -51,6 +51,9 @@ class _Waiting:
     changed_pas: set[str] = field(default_factory=set)
     eligibility_changed: bool = False
     date_changed: bool = False
+    # Members a follow-up re-decided since the last sweep: a claim revived by records that were
+    # in time may already be past its deadline by the business date known.
+    revived: set[bytes] = field(default_factory=set)
 
 
 # What an internal_error pend's stage says to an operator.
@@ -111,10 +114,10 @@ class Hops:
             self._note(message.partition, key, outcome.state)
         if outcome.event_date is not None:
             self._saw_date(message.partition, outcome.event_date)
-        if outcome.triggers:
+        if outcome.triggers and key is not None:
             # A claim revived by records that were in time may already be past its deadline
             # by the business date known: the sweep looks again.
-            self._waiting[message.partition].date_changed = True
+            self._waiting[message.partition].revived.add(key)
         return outcome
 
     def sweep(self, partition: int, state: State, opened: bool) -> Iterator[tuple[bytes, Outcome]]:
@@ -140,13 +143,19 @@ class Hops:
                 self._note(partition, key, state[key])
                 if outcome.event_date is not None:
                     self._saw_date(partition, outcome.event_date)
+                if outcome.triggers:
+                    waiting.revived.add(key)
                 yield key, outcome
-        if not (opened or waiting.changed_pas or waiting.date_changed):
+        if not (opened or waiting.changed_pas or waiting.date_changed or waiting.revived):
             return
         changed_pas = None if opened else set(waiting.changed_pas)
+        # Every pended member when a date or a PA changed; else only the revived ones.
+        everyone = opened or bool(waiting.changed_pas) or waiting.date_changed
+        keys = sorted(waiting.pending if everyone else waiting.revived & waiting.pending)
         waiting.changed_pas.clear()
         waiting.date_changed = False
-        for key in sorted(waiting.pending):
+        waiting.revived.clear()
+        for key in keys:
             outcome = step.reconcile(state[key], tables, changed_pas)
             if outcome is not None:
                 self._note(partition, key, state[key])

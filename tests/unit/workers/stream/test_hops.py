@@ -151,3 +151,37 @@ async def test_the_observer_counts_records_triggers_and_pending_claims(settings:
     assert 'claims_readjudications_total{trigger="documentation_deadline"} 1.0' in exposition
     assert "claims_days_to_final_record_count 1.0" in exposition
     assert hops.pending_summary(iter([state])) == ({}, None)
+
+
+async def test_only_a_revived_claim_is_looked_at_again_and_denied_again(settings: Settings) -> None:
+    """Records dated before the deadline revive a deadline denial (L.4 item 3); with facts still
+    missing it pends again, already past its deadline: the next sweep denies it again, looking
+    at that member only."""
+    refs = loaded_tables(settings, SEED, PA_PEND)
+    hops, state = Hops(settings, refs, Metrics()), {}
+    await decide(hops, state, SEED)
+    await decide(hops, state, PA_PEND)
+    refs.apply(settings.topic_calendar, b"business-date", calendar("2026-04-17"))
+    [(_, denied)] = sweep(hops, state)
+    assert denied.record is not None and denied.record.carc == "226"
+    value = orjson.dumps(
+        {
+            "event_id": "records-1",
+            "event_type": "claim.documentation_received",
+            "schema_version": 1,
+            "occurred_at": "2026-04-20T10:00:00Z",
+            "processing_date": "2026-04-15",
+            "claim_id": SEED["claim"]["claim_id"],
+            "member_id": SEED["claim"]["member"]["member_id"],
+            "documentation": {"purpose": "idd_trial"},
+        }
+    )
+    record = Record(
+        value, key=SEED_KEY, topic="by-member", partition=0, headers=[("kind", b"documentation")]
+    )
+    revived = await hops.adjudicate(record, state)  # type: ignore[arg-type]
+    assert revived.record is not None and revived.record.decision == "pend"
+    assert revived.state is not None
+    state[SEED_KEY] = revived.state
+    [(key, again)] = sweep(hops, state)
+    assert key == SEED_KEY and again.record is not None and again.record.carc == "226"
