@@ -4,6 +4,8 @@ One command (`python -m bench.e2e`) runs the same generated claims through a raw
 two-hop pipeline (the Python ceiling for this topology), a Quix Streams application and
 `claims-adjudicator worker`, each in exactly-once and at-least-once, on one broker, one after
 the other, and reports backlog throughput, CPU per claim (peer and broker) and latency at
-steady offered loads. Every peer calls the project's own decision path (`engine.py`), so the
-differences are the stream machinery, nothing else.
+steady offered loads; with `--follow-ups`, also a backlog where earlier pends are followed up by
+records received (the claim lifecycle). Every peer runs the worker's own step per record
+(`engine.py` over workers/stream/step.py), so the differences are the stream machinery,
+nothing else.
 """

@@ -11,6 +11,7 @@ Guarantee = Literal["exactly_once", "at_least_once"]
 GUARANTEES: tuple[Guarantee, ...] = ("exactly_once", "at_least_once")
 PEERS = ("raw", "quix", "worker")
 PEER_TITLES = {"raw": "raw aiokafka", "quix": "Quix Streams", "worker": "our worker"}
+MAX_MESSAGE_BYTES = 1_048_588  # the worker's default, so every peer's topics are alike
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class PeerConfig:
     bootstrap: str
     app_id: str
     submitted: str
+    documentation: str
     by_member: str
     decisions: str
     dlq: str
@@ -58,6 +60,7 @@ def peer_config(
         bootstrap=bootstrap,
         app_id=name,
         submitted=f"{name}.claims.submitted",
+        documentation=f"{name}.claims.documentation",
         by_member=f"{name}.claims-by-member",
         decisions=f"{name}.claims.decisions",
         dlq=f"{name}.claims.dlq",

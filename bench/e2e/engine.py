@@ -1,34 +1,63 @@
-"""The one place the benchmark touches the project's internals: the worker's per-claim work.
+"""The one place the benchmark touches the project's internals: the worker's pure step.
 
-Every peer (raw pipeline, Quix app) runs exactly what the worker's two agents run per message —
-hop 1: decode and validate the envelope, re-key by member; hop 2: member state, enrichment
-snapshot, engine, stamp, encode, headers — so a rename inside workers/ or policy/ is a fix
-in this file only.
+Every peer (raw pipeline, Quix app) calls per record exactly what the worker's hops call
+(workers/stream/hops.py): `step.intake` for a claim and `step.intake_follow_up` for records
+received (hop 1), `step.by_member` with the member's state and a `Tables` of the reference data
+(hop 2). So a ratio between peers compares pipelines, not engines, and a change of the step is
+measured in every peer at once. What is left here is what a pipeline supplies around the step:
+a consumed record as the step reads it, the tables of the moment, where each output goes, and
+the member state as bytes or text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-import orjson
+from models.envelope import decode_documentation
+from policy.member_history import MemberState
+from workers.stream import step
+from workers.stream.step import Destination, Inbound, Outcome, Output, Tables
 
-from models.envelope import (
-    EnvelopeError,
-    claim_key,
-    decode_envelope,
-    decode_forwarded,
-    member_routing_key,
-)
-from models.request import parse_request
-from policy.engine import decide_or_pend
-from policy.member_history import MemberState, build_context
-from workers.stamp import stamp
+from .config import MAX_MESSAGE_BYTES, PeerConfig
 
-__all__ = ["Decision", "Engine", "MemberState", "decode_state", "encode_state"]
+__all__ = [
+    "Destination",
+    "Engine",
+    "Inbound",
+    "MemberState",
+    "Message",
+    "Outcome",
+    "Output",
+    "routes",
+    "state_from_text",
+    "state_to_text",
+]
 
 JsonRecord = dict[str, Any]
+# As the bench runs the worker (peers/worker.py): every member's eligibility is on its topic
+# before any claim, so no claim is parked for it, in any peer.
+GRACE_SECONDS = 0.0
+# The limits the worker would learn for the bench's topics (bench/e2e/topics.py): the by-member
+# and decision topics take MAX_MESSAGE_BYTES.
+LIMITS = {Destination.FORWARD: MAX_MESSAGE_BYTES, Destination.DECISION: MAX_MESSAGE_BYTES}
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A consumed record as the step reads it (`step.Inbound`), for pipelines whose records are
+    not aiokafka's (Quix hands the value, key and headers; the coordinates come from its
+    message context)."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: Sequence[tuple[str, bytes]] = ()
 
 
 @dataclass(frozen=True)
@@ -39,79 +68,53 @@ class References:
     prior_auths: Mapping[str, JsonRecord]
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """A decision ready to publish: key (claim id), value (the record) and headers."""
-
-    key: bytes
-    value: bytes
-    headers: list[tuple[str, bytes]]
-
-
-def decode_state(value: bytes | None) -> MemberState:
-    return MemberState.decode(value)
-
-
-def encode_state(state: MemberState) -> bytes:
-    return state.encode()
-
-
-def state_to_json(state: MemberState) -> JsonRecord:
-    """The member state as plain JSON data (for stores that serialise values themselves)."""
-    return {"history": state.history, "adjudicated": state.adjudicated, "events": state.events}
-
-
-def state_from_json(data: Mapping[str, Any] | None) -> MemberState:
-    if not data:
-        return MemberState()
-    return MemberState(
-        history=list(data.get("history", ())),
-        adjudicated=list(data.get("adjudicated", ())),
-        events=list(data.get("events", ())),
-    )
-
-
 class Engine:
-    """Hop 1 and hop 2 of the worker as plain functions over bytes and a member state."""
+    """The worker's two hops over one peer's reference data; `limits` are the byte limits of
+    the topics the outputs go to, which the worker learns from the broker."""
 
     def __init__(
-        self, eligibility: Mapping[str, JsonRecord], prior_auths: Mapping[str, JsonRecord]
+        self,
+        eligibility: Mapping[str, JsonRecord],
+        prior_auths: Mapping[str, JsonRecord],
+        limits: Mapping[Destination, int] = LIMITS,
     ) -> None:
-        self._refs = References(eligibility, prior_auths)
+        self._references = References(eligibility, prior_auths)
+        self._limits = dict(limits)
+        self._forward_limit = self._limits.get(Destination.FORWARD)
 
-    @staticmethod
-    def route(value: bytes | None) -> bytes | None:
-        """Hop 1: the by-member key of a valid envelope; None for a dead letter."""
-        try:
-            return member_routing_key(decode_envelope(value))
-        except EnvelopeError:
-            return None
+    def intake(self, message: Inbound) -> Outcome:
+        """Hop 1 of a claim: forwarded re-keyed by member, or a dead letter."""
+        return step.intake(message, self._forward_limit)
 
-    def adjudicate(self, value: bytes | None, state: MemberState) -> Decision | None:
-        """Hop 2: decide a forwarded envelope and record it in `state` (mutated).
+    def intake_documentation(self, message: Inbound) -> Outcome:
+        """Hop 1 of records received: forwarded to the member of the pended claim."""
+        return step.intake_follow_up(message, decode_documentation, self._forward_limit)
 
-        None when nothing is published: a duplicate event, an out-of-scope claim (`ignore`),
-        or bytes that are not a forwarded envelope.
-        """
-        try:
-            envelope = decode_forwarded(value)
-        except EnvelopeError:
-            return None
-        event_id = envelope.event_id
-        if state.seen(event_id):
-            return None
-        claim = envelope.claim
-        processing_date = envelope.processing_date
-        context = build_context(claim, processing_date, self._refs, state)
-        request = parse_request({"claim": claim, "context": context}, strict_json=True)
-        record = stamp(decide_or_pend(request))
-        if record.decision == "ignore":
-            return None
-        state.mark_seen(event_id)
-        state.record(claim, record)
-        headers = [
-            ("decision", record.decision.encode()),
-            ("input.event_id", event_id.encode()),
-            ("enrichment.snapshot", orjson.dumps(context)),
-        ]
-        return Decision(claim_key(claim, event_id), record.to_json(), headers)
+    def by_member(self, message: Inbound, state: MemberState) -> Outcome:
+        """Hop 2: `state` (changed in place) and the outputs; `Outcome.state` is not None when
+        the member's state is to be written."""
+        # As the worker's hop (hops.py `_tables`) as the bench runs it: the moment that stamps
+        # the record, no FHIR or notice topic; no business date, which only the worker's sweep
+        # reads (the bench sends no PA update or calendar event to sweep for).
+        tables = Tables(references=self._references, now=datetime.now(UTC), limits=self._limits)
+        return step.by_member(
+            message, state, tables, clock=time.time(), grace_seconds=GRACE_SECONDS
+        )
+
+
+def routes(config: PeerConfig) -> dict[Destination, str]:
+    """The topic of each destination the step writes to (the worker's `destinations`)."""
+    return {
+        Destination.FORWARD: config.by_member,
+        Destination.DECISION: config.decisions,
+        Destination.DEAD_LETTER: config.dlq,
+    }
+
+
+def state_to_text(state: MemberState) -> str:
+    """The member state's bytes as text, for stores that serialise values as JSON (Quix)."""
+    return state.encode().decode()
+
+
+def state_from_text(text: str | None) -> MemberState:
+    return MemberState.decode(text.encode() if text else None)

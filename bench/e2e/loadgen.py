@@ -36,7 +36,7 @@ class Feeder:
     def close(self) -> None:
         """Flush, and let librdkafka go (it has no close: the last reference destroys it),
         so it does not keep reconnecting to a broker that is stopped next."""
-        self._flush("(closing)")
+        self._flush("the run")
         del self._producer
 
     def _send(self, topic: str, key: bytes, value: bytes) -> None:
@@ -47,19 +47,23 @@ class Feeder:
             except BufferError:
                 self._producer.poll(0.05)
 
-    def _flush(self, topic: str) -> None:
+    def _flush(self, what: str) -> None:
         if self._producer.flush(60) != 0:
-            raise RuntimeError(f"records to {topic} not acknowledged after 60 s")
+            raise RuntimeError(f"records of {what} not acknowledged after 60 s")
 
     def backlog(self, topic: str, records: Iterable[Record]) -> int:
         """Write records as fast as the broker takes them; return once all are acknowledged."""
+        return self.write((topic, key, value) for key, value in records)
+
+    def write(self, records: Iterable[tuple[str, bytes, bytes]]) -> int:
+        """`backlog` for records of several topics, (topic, key, value) each, in that order."""
         count = 0
-        for key, value in records:
+        for topic, key, value in records:
             self._send(topic, key, value)
             count += 1
             if count % 1000 == 0:
                 self._producer.poll(0)
-        self._flush(topic)
+        self._flush("the backlog")
         return count
 
     def paced(

@@ -6,27 +6,35 @@ then latency at steady offered loads relative to the peer's own backlog rate, th
 - backlog: the peer is frozen (SIGSTOP) while the backlog is written, then thawed: a true
   backlog, and the writing takes no CPU from it. Throughput counts from the first decision
   read to the last, the decisions of the first read left out of the count (their processing
-  began before the clock did); when that first read holds most of the backlog (a small one,
-  as in --smoke), from the thaw instead. CPU per claim is the CPU the peer (and the broker)
+  began before the clock did); when that first read holds most of the backlog, or the
+  window spans fewer than MIN_WINDOW_COMMITS commit intervals (a small backlog, as in
+  --smoke), from the thaw instead. CPU per claim is the CPU the peer (and the broker)
   used in that same window over the same count.
+- with the lifecycle stream (claims.py), a second backlog right after the first, of as many
+  claims of the same mix on fresh members, with records received for one claim in every
+  `every` (claims of a prelude, pended before it): the window ends at the last record, claims
+  or follow-ups, and the count is the claims', so the follow-ups' work is a cost per claim.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import topics
 from .broker import Broker
-from .claims import ClaimSet
+from .claims import FOLLOWED, PRELUDE, ClaimSet
 from .config import PeerConfig
 from .loadgen import Feeder, achieved
 from .peers.launch import PeerProcess
 from .procstat import CpuSampler
 from .reader import DecisionReader
 
+# A backlog read in fewer commit intervals than this is measured from the thaw (`_measure`).
+MIN_WINDOW_COMMITS = 5
 WARM_UP = "W"
 BACKLOG = "B"
 BURST = "X"
@@ -73,17 +81,30 @@ class Latency:
 
 
 @dataclass
+class Backlog:
+    """Throughput of one backlog and what it cost per claim."""
+
+    claims: int  # counted (read after the window opened)
+    rate: float  # claims/s
+    cpu_us_per_claim: float | None
+    broker_cpu_us_per_claim: float | None
+    cores: float | None
+    window: str  # FIRST_TO_LAST or THAW_TO_LAST
+    follow_ups: int = 0  # records received in it (each re-decides a pended claim)
+
+
+FIRST_TO_LAST = "first to last decision"
+THAW_TO_LAST = "thaw to last decision"
+
+
+@dataclass
 class PeerResult:
     peer: str
     guarantee: str
-    expected: int
-    decided: int = 0
+    expected: int  # decisions of the (plain) backlog
     first_decision_s: float | None = None
-    backlog_rate: float | None = None
-    cpu_us_per_claim: float | None = None
-    broker_cpu_us_per_claim: float | None = None
-    cores: float | None = None
-    window: str = "first to last decision"  # of the backlog rate and CPU per claim
+    backlog: Backlog | None = None
+    followed: Backlog | None = None  # the lifecycle backlog (claims.py)
     loads: list[Latency] = field(default_factory=list)
     burst: Latency | None = None
     duplicates: int = 0
@@ -101,11 +122,14 @@ def run_peer(config: PeerConfig, bench: Bench) -> PeerResult:
     process = PeerProcess(config, bench.log_dir / f"{config.app_id}.log").start()
     started = time.time()
     sampler = CpuSampler({"peer": process.pid, "broker": bench.broker.pid}).start()
+    run = Run(bench, reader, sampler, process, result)
     try:
         if _started(result, bench, reader, process, started):
-            _backlog(result, bench=bench, reader=reader, sampler=sampler, process=process)
-        rate = result.backlog_rate
-        if rate:
+            result.backlog = run.plain()
+            if result.backlog is not None and claims.every:
+                result.followed = run.followed()
+        rate = result.backlog.rate if result.backlog is not None else None
+        if rate and result.error is None:
             steady = Steady(config, bench, reader, process, rate)
             for fraction in plan.fractions:
                 tag = f"L{round(fraction * 100)}"
@@ -148,43 +172,90 @@ def _started(
     return True
 
 
-def _backlog(
-    result: PeerResult,
-    *,
-    bench: Bench,
-    reader: DecisionReader,
-    sampler: CpuSampler,
-    process: PeerProcess,
-) -> None:
-    plan = bench.plan
-    process.pause()
-    try:
-        bench.feeder.backlog(process.config.submitted, bench.claims.claims(BACKLOG, plan.count))
-    finally:
-        process.resume()
-    thawed = time.time()
-    result.decided = reader.wait(
-        BACKLOG, result.expected, plan.first_timeout, plan.idle_timeout, process.alive
-    )
-    if result.decided < result.expected:
-        state = "running" if process.alive() else "exited"
-        result.error = f"backlog: {result.decided}/{result.expected} decisions read (peer {state})"
-        return
-    times = reader.times(BACKLOG)
-    first, last = times[0], times[-1]
-    counted = sum(1 for moment in times if moment > first)
-    if counted < len(times) / 2:
-        # Most of a small backlog became readable in one transaction: count all of it from
-        # the thaw instead (this includes the time to the first commit).
-        first, counted, result.window = thawed, len(times), "thaw to last decision"
-    result.backlog_rate = counted / (last - first)
-    peer_cpu = sampler.between("peer", first, last)
-    broker_cpu = sampler.between("broker", first, last)
-    if peer_cpu is not None:
-        result.cpu_us_per_claim = peer_cpu * 1e6 / counted
-        result.cores = peer_cpu / (last - first)
-    if broker_cpu is not None:
-        result.broker_cpu_us_per_claim = broker_cpu * 1e6 / counted
+@dataclass
+class Run:
+    """The backlogs of one running peer."""
+
+    bench: Bench
+    reader: DecisionReader
+    sampler: CpuSampler
+    process: PeerProcess
+    result: PeerResult
+
+    def plain(self) -> Backlog | None:
+        claims, count = self.bench.claims, self.bench.plan.count
+        config = self.process.config
+        return self._measure(
+            BACKLOG,
+            lambda: self.bench.feeder.backlog(config.submitted, claims.claims(BACKLOG, count)),
+            self.result.expected,
+        )
+
+    def followed(self) -> Backlog | None:
+        """The prelude's claims decided (pended) with the peer running, then the lifecycle
+        backlog: its claims and the prelude's records."""
+        plan, claims, feeder = self.bench.plan, self.bench.claims, self.bench.feeder
+        config = self.process.config
+        follow_ups = claims.follow_up_count(plan.count)
+        time.sleep(plan.settle_seconds)
+        feeder.backlog(config.submitted, claims.claims(PRELUDE, follow_ups))
+        if not self._wait(PRELUDE, follow_ups, "prelude"):
+            return None
+        time.sleep(plan.settle_seconds)
+        topics = {False: config.submitted, True: config.documentation}
+        records = claims.followed(plan.count)
+        backlog = self._measure(
+            FOLLOWED,
+            lambda: feeder.write((topics[follows], key, value) for follows, key, value in records),
+            claims.published(plan.count, FOLLOWED) + follow_ups,
+        )
+        if backlog is not None:
+            backlog.follow_ups = follow_ups
+        return backlog
+
+    def _wait(self, phase: str, expected: int, what: str) -> bool:
+        plan = self.bench.plan
+        got = self.reader.wait(
+            phase, expected, plan.first_timeout, plan.idle_timeout, self.process.alive
+        )
+        if got < expected:
+            state = "running" if self.process.alive() else "exited"
+            self.result.error = f"{what}: {got}/{expected} records read (peer {state})"
+            return False
+        return True
+
+    def _measure(self, phase: str, write: Callable[[], object], expected: int) -> Backlog | None:
+        """Write a backlog while the peer is frozen, thaw it, and measure (module docstring)."""
+        self.process.pause()
+        try:
+            write()
+        finally:
+            self.process.resume()
+        thawed = time.time()
+        if not self._wait(phase, expected, "backlog" if phase == BACKLOG else "lifecycle backlog"):
+            return None
+        times = self.reader.times(phase)
+        first = times[0]
+        last = max([times[-1], *self.reader.follow_up_times(phase)])
+        counted = sum(1 for moment in times if moment > first)
+        window = FIRST_TO_LAST
+        short = last - first < MIN_WINDOW_COMMITS * self.process.config.commit_interval
+        if counted < len(times) / 2 or short:
+            # Most of a small backlog became readable in one transaction, or in a few close
+            # together (a window of a few commits says nothing of a rate, and the loads that
+            # follow would be offered an absurd one): count all of it from the thaw instead
+            # (this includes the time to the first commit).
+            first, counted, window = thawed, len(times), THAW_TO_LAST
+        peer_cpu = self.sampler.between("peer", first, last)
+        broker_cpu = self.sampler.between("broker", first, last)
+        return Backlog(
+            claims=counted,
+            rate=counted / (last - first),
+            cpu_us_per_claim=None if peer_cpu is None else peer_cpu * 1e6 / counted,
+            broker_cpu_us_per_claim=None if broker_cpu is None else broker_cpu * 1e6 / counted,
+            cores=None if peer_cpu is None else peer_cpu / (last - first),
+            window=window,
+        )
 
 
 @dataclass

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from .config import PEER_TITLES
-from .measure import PeerResult
+from .measure import FIRST_TO_LAST, Backlog, PeerResult
 
 PLAIN = FuncFormatter(lambda value, _: f"{value:,.0f}")
 GUARANTEE_TITLES = {"exactly_once": "exactly-once", "at_least_once": "at-least-once"}
@@ -22,9 +22,22 @@ GUARANTEE_TITLES = {"exactly_once": "exactly-once", "at_least_once": "at-least-o
 def ratio(result: PeerResult, results: list[PeerResult], peer: str) -> float | None:
     """Backlog throughput of `result` over that of `peer` with the same guarantee."""
     base = next((r for r in results if r.peer == peer and r.guarantee == result.guarantee), None)
-    if base is None or not base.backlog_rate or not result.backlog_rate:
+    if base is None or base.backlog is None or result.backlog is None:
         return None
-    return result.backlog_rate / base.backlog_rate
+    return result.backlog.rate / base.backlog.rate
+
+
+def lifecycle_ratios(result: PeerResult) -> tuple[float | None, float | None]:
+    """(claims/s, CPU µs per claim) of the lifecycle backlog over the plain backlog's."""
+    plain, followed = result.backlog, result.followed
+    if plain is None or followed is None:
+        return None, None
+    cpu = (
+        followed.cpu_us_per_claim / plain.cpu_us_per_claim
+        if followed.cpu_us_per_claim is not None and plain.cpu_us_per_claim
+        else None
+    )
+    return followed.rate / plain.rate, cpu
 
 
 def num(value: float | None, spec: str = ",.0f") -> str:
@@ -35,23 +48,25 @@ def _name(result: PeerResult) -> str:
     return f"{PEER_TITLES[result.peer]:<13} {GUARANTEE_TITLES[result.guarantee]:<13}"
 
 
+def _thawed(backlog: Backlog | None) -> bool:
+    return backlog is not None and backlog.window != FIRST_TO_LAST
+
+
 def table(results: list[PeerResult]) -> str:
     lines = [
         f"{'peer':<13} {'guarantee':<13} {'claims/s':>9} {'× raw':>6} {'× Quix':>6} "
         f"{'CPU µs/claim':>12} {'cores':>5} {'broker µs/claim':>15} {'1st decision':>12}"
     ]
-    thawed = False
     for r in results:
-        mark = " "
-        if r.window != PeerResult.window:
-            mark, thawed = "*", True
+        rate, cpu, cores, broker = _cells(r.backlog)
         lines.append(
-            f"{_name(r)} {num(r.backlog_rate):>8}{mark} {num(ratio(r, results, 'raw'), '.2f'):>6} "
-            f"{num(ratio(r, results, 'quix'), '.2f'):>6} {num(r.cpu_us_per_claim):>12} "
-            f"{num(r.cores, '.2f'):>5} {num(r.broker_cpu_us_per_claim):>15} "
+            f"{_name(r)} {rate:>9} {num(ratio(r, results, 'raw'), '.2f'):>6} "
+            f"{num(ratio(r, results, 'quix'), '.2f'):>6} {cpu:>12} {cores:>5} {broker:>15} "
             f"{num(r.first_decision_s, '.1f'):>11}s"
         )
-    if thawed:
+    if any(r.followed is not None for r in results):
+        lines += ["", *_lifecycle_table(results)]
+    if any(_thawed(r.backlog) or _thawed(r.followed) for r in results):
         lines.append("* most of the backlog became readable at once: counted from the thaw")
     lines.append("")
     fractions = sorted({load.fraction for r in results for load in r.loads})
@@ -78,6 +93,31 @@ def table(results: list[PeerResult]) -> str:
             line += f"  ({r.duplicates} duplicate decisions)"
         lines.append(line)
     return "\n".join(lines)
+
+
+def _lifecycle_table(results: list[PeerResult]) -> list[str]:
+    """The lifecycle backlog beside the plain one of the same peer run."""
+    lines = [
+        f"{'with follow-ups':<27} {'claims/s':>9} {'× plain':>7} {'CPU µs/claim':>12} "
+        f"{'× plain':>7} {'broker µs/claim':>15} {'follow-ups':>10}"
+    ]
+    for r in results:
+        rate, cpu, _, broker = _cells(r.followed)
+        x_rate, x_cpu = lifecycle_ratios(r)
+        follow_ups = r.followed.follow_ups if r.followed else None
+        lines.append(
+            f"{_name(r)} {rate:>9} {num(x_rate, '.2f'):>7} {cpu:>12} {num(x_cpu, '.2f'):>7} "
+            f"{broker:>15} {num(follow_ups):>10}"
+        )
+    return lines
+
+
+def _cells(b: Backlog | None) -> tuple[str, str, str, str]:
+    """claims/s (starred when counted from the thaw), CPU µs/claim, cores, broker µs/claim."""
+    if b is None:
+        return "– ", "–", "–", "–"
+    rate = num(b.rate) + ("*" if _thawed(b) else " ")
+    return rate, num(b.cpu_us_per_claim), num(b.cores, ".2f"), num(b.broker_cpu_us_per_claim)
 
 
 def write_json(path: Path, meta: dict[str, Any], results: list[PeerResult]) -> None:

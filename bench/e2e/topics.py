@@ -1,6 +1,7 @@
 """Topics a peer run needs before its peer starts (the broker does not auto-create): the
-claim and decision topics for every peer, the internal ones only for the raw pipeline (Quix and
-the worker create their own, as they would in production)."""
+claim, documentation and decision topics for every peer, the by-member and dead-letter topics
+for the raw pipeline and the Quix app, the member-state changelog for the raw pipeline (the
+worker creates its own, Quix its state's changelog, as they would in production)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from dataclasses import dataclass, field
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from .config import PeerConfig
+from .config import MAX_MESSAGE_BYTES, PeerConfig
 from .tables import REFERENCE_PARTITIONS
 
-MAX_MESSAGE_BYTES = 1_048_588  # the worker's default, so every peer's topics are alike
 COMPACT = {"cleanup.policy": "compact"}
+FOLLOW_UP_RETENTION_MS = 90 * 24 * 3600 * 1000
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,23 @@ def reference_topics(eligibility: str, prior_auth: str) -> list[Topic]:
 
 
 def peer_topics(config: PeerConfig) -> list[Topic]:
+    """The topics the bench writes or reads, and the internal ones of the peers that do not
+    create their own (the worker does; Quix creates its state's changelog)."""
     big = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
+    # As the worker creates its follow-up topics (workers/stream/topics.py): records arrive
+    # with the claims' partition count, keyed by claim id.
+    follow_up = {**big, "retention.ms": str(FOLLOW_UP_RETENTION_MS)}
     topics = [
         Topic(config.submitted, config.partitions, big),
+        Topic(config.documentation, config.partitions, follow_up),
         Topic(config.decisions, config.partitions),
     ]
-    if config.peer == "raw":
+    if config.peer != "worker":
         dead = {"max.message.bytes": str(MAX_MESSAGE_BYTES + 64 * 1024)}
         topics += [
             Topic(config.by_member, config.partitions, big),
-            Topic(config.changelog, config.partitions, COMPACT),
             Topic(config.dlq, config.partitions, dead),
         ]
+    if config.peer == "raw":
+        topics.append(Topic(config.changelog, config.partitions, COMPACT))
     return topics

@@ -1,9 +1,10 @@
 """The raw aiokafka two-hop pipeline: the Python ceiling for the worker's topology.
 
-hop 1 reads `submitted` (key claim id), validates and re-keys by member onto `by-member`;
-hop 2 reads `by-member`, keeps each member's state in a dict per partition (written to a
-compacted changelog and restored from it at start), calls the engine and publishes the decision.
-One consumer reads both topics (same partition count): partition k of either is input
+hop 1 reads `submitted` and `documentation` (key claim id) and forwards each valid event re-keyed
+by member onto `by-member`; hop 2 reads `by-member`, keeps each member's state in a dict per
+partition (written to a compacted changelog and restored from it at start) and decides; both
+hops are the worker's step (engine.py), outputs and state updates as the worker sends them.
+One consumer reads the three topics (same partition count): partition k of any is input
 partition k, and everything read from k is processed through k's sink.
 
 - exactly_once: one transactional producer per input partition k; k's outputs and k's input
@@ -28,7 +29,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from ..config import PeerConfig
-from ..engine import Engine, MemberState, decode_state, encode_state
+from ..engine import Engine, Inbound, MemberState, Outcome, routes
 from ..tables import read_whole, references
 
 LINGER_MS = 5
@@ -36,12 +37,13 @@ MAX_RECORDS = 2000  # per getmany, as the worker
 FETCH = {"max_partition_fetch_bytes": 4 * 1024**2, "fetch_max_bytes": 16 * 1024**2}
 
 Headers = list[tuple[str, bytes]]
-Output = tuple[str, bytes | None, bytes, Headers | None, int | None]  # topic key value h. part.
-Handler = Callable[[TopicPartition, Any], list[Output]]
+# One record to send: topic, key, value, headers, partition (None: the producer's choice).
+Send = tuple[str, bytes | None, bytes | None, Headers | None, int | None]
+Handler = Callable[[TopicPartition, Inbound], list[Send]]
 
 
 class Sink(Protocol):
-    async def send(self, partition: int, output: Output) -> None: ...
+    async def send(self, partition: int, output: Send) -> None: ...
     async def commit(self, offsets: dict[TopicPartition, int]) -> None: ...
     async def close(self) -> None: ...
 
@@ -70,7 +72,7 @@ class TransactionalSink:
             self._open.add(partition)
         return producer
 
-    async def send(self, partition: int, output: Output) -> None:
+    async def send(self, partition: int, output: Send) -> None:
         topic, key, value, headers, to_partition = output
         producer = await self._producer(partition)
         await producer.send(topic, value, key=key, headers=headers, partition=to_partition)
@@ -122,7 +124,7 @@ class AckedSink:
             self._producers[partition] = producer
         return producer
 
-    async def send(self, partition: int, output: Output) -> None:
+    async def send(self, partition: int, output: Send) -> None:
         topic, key, value, headers, to_partition = output
         producer = await self._producer(partition)
         self._acks.append(
@@ -143,26 +145,32 @@ class Hops:
     """The per-record work of both hops; hop 2's member state lives here."""
 
     def __init__(self, config: PeerConfig, engine: Engine) -> None:
-        self._config = config
+        self._changelog = config.changelog
         self._engine = engine
+        self._topics = routes(config)
         self.states: dict[int, dict[bytes, MemberState]] = {}
 
-    def intake(self, tp: TopicPartition, record: Any) -> list[Output]:
-        key = Engine.route(record.value)
-        if key is None:
-            return [(self._config.dlq, record.key, record.value, None, None)]
-        return [(self._config.by_member, key, record.value, None, None)]
+    def intake(self, tp: TopicPartition, record: Inbound) -> list[Send]:
+        return self._outputs(self._engine.intake(record))
 
-    def adjudicate(self, tp: TopicPartition, record: Any) -> list[Output]:
+    def intake_documentation(self, tp: TopicPartition, record: Inbound) -> list[Send]:
+        return self._outputs(self._engine.intake_documentation(record))
+
+    def adjudicate(self, tp: TopicPartition, record: Inbound) -> list[Send]:
         members = self.states.setdefault(tp.partition, {})
-        state = members.get(record.key) or MemberState()
-        decision = self._engine.adjudicate(record.value, state)
-        if decision is None:
-            return []
-        members[record.key] = state
+        key = record.key
+        member = members.get(key) if key is not None else None
+        outcome = self._engine.by_member(record, member if member is not None else MemberState())
+        outputs = self._outputs(outcome)
+        if outcome.state is not None and key is not None:
+            members[key] = outcome.state
+            outputs.append((self._changelog, key, outcome.state.encode(), None, tp.partition))
+        return outputs
+
+    def _outputs(self, outcome: Outcome) -> list[Send]:
         return [
-            (self._config.decisions, decision.key, decision.value, decision.headers, None),
-            (self._config.changelog, record.key, encode_state(state), None, tp.partition),
+            (self._topics[o.destination], o.key, o.value, o.headers or None, None)
+            for o in outcome.outputs
         ]
 
 
@@ -216,7 +224,7 @@ async def main(config: PeerConfig) -> None:
     hops = Hops(config, Engine(eligibility, prior_auths))
     restored = await read_whole(config.bootstrap, config.changelog, config.partitions)
     for (partition, key), value in restored.items():
-        hops.states.setdefault(partition, {})[key] = decode_state(value)
+        hops.states.setdefault(partition, {})[key] = MemberState.decode(value)
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -226,6 +234,7 @@ async def main(config: PeerConfig) -> None:
     exactly_once = config.guarantee == "exactly_once"
     consumer = AIOKafkaConsumer(
         config.submitted,
+        config.documentation,
         config.by_member,
         bootstrap_servers=config.bootstrap,
         group_id=config.app_id,
@@ -242,6 +251,7 @@ async def main(config: PeerConfig) -> None:
         )
         handlers: dict[str, Handler] = {
             config.submitted: hops.intake,
+            config.documentation: hops.intake_documentation,
             config.by_member: hops.adjudicate,
         }
         await run(consumer, sink, handlers, config.commit_interval, stopping)

@@ -23,6 +23,10 @@ def worker_env(config: PeerConfig) -> dict[str, str]:
         "kafka_bootstrap_servers": config.bootstrap,
         "app_id": config.app_id,
         "topic_submitted": config.submitted,
+        "topic_documentation": config.documentation,
+        # Per run too, though the bench writes neither: runs never share a topic.
+        "topic_reviews": f"{config.app_id}.claims.reviews",
+        "topic_calendar": f"{config.app_id}.business.calendar",
         "topic_by_member": config.by_member,
         "topic_decisions": config.decisions,
         "topic_dlq": config.dlq,
