@@ -338,9 +338,12 @@ def _findings_section(facts: Facts, words: NoticeWords) -> Section:
         text = [f"Your claim also lists {problem}."]
         if approved_for:
             text.append(f"{agent.capitalize()} is approved for {' and for '.join(approved_for)}.")
-        text.append("It is not approved for that, so the plan calls that use experimental.")
+        text.append(f"It is not approved for {problem}, so the plan calls that use experimental.")
         if others:
-            text.append(f"For that, the approved drug for the spine is {' or '.join(others)}.")
+            text.append(
+                f"The drug given into the spine that is approved for {problem} is "
+                f"{' or '.join(others)}."
+            )
         text.append(
             f"This note did not change our decision. We looked at the {agent} for the health "
             "problem it is approved for."

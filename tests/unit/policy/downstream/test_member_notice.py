@@ -188,7 +188,8 @@ def test_the_seed_explains_its_finding_calmly() -> None:
     note = _sections(_member(SEED))["A NOTE ABOUT YOUR MEDICINE"]
     assert "Your claim also lists muscle stiffness (spasticity)." in note
     assert "Morphine is approved for pain caused by cancer" in note
-    assert "the approved drug for the spine is baclofen" in note
+    assert "It is not approved for muscle stiffness (spasticity), so the plan" in note
+    assert "approved for muscle stiffness (spasticity) is baclofen." in note
     assert "This note did not change our decision." in note
 
 
