@@ -217,7 +217,7 @@ def decide_or_pend(request: AdjudicationRequest, version: str | None = None) -> 
     """`decide`, with any defect inside the engine turned into an `internal_error` pend."""
     try:
         return decide(request, version)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - any defect of the engine becomes a P2 pend
         return internal_error_record(
             request.raw_claim, str(request.context.processing_date), error, request.raw_context
         )
