@@ -26,7 +26,7 @@ $(VENV)/.installed: pyproject.toml
 
 # The engine compiled by mypyc (setup.py), rebuilt whenever a policy source changes: `import
 # policy` refuses compiled modules older than their sources (policy/compiled.py).
-policy/compiled-sources.sha256: $(VENV)/.installed setup.py $(wildcard policy/*.py policy/rules/*.py)
+policy/compiled-sources.sha256: $(VENV)/.installed setup.py $(wildcard policy/*.py policy/rules/*.py models/*.py)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -c 'import policy; print("policy engine compiled:", policy.COMPILED)'
 

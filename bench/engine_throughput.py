@@ -1,10 +1,10 @@
 """Engine and `decide` throughput on one core, over the public cases cycled.
 
-Prints decisions per second for (a) the engine alone on parsed requests and (b) `decide` end to
-end (JSON line -> parse -> decide -> serialised record), each as the median of several rounds,
-and the ratio against a pass-through baseline (JSON decode + encode of the same lines) measured
-in the same run, so that figures from noisy machines stay comparable. Targets (issue 3):
-engine >= 25,000/s, decide >= 10,000/s.
+Prints decisions per second of CPU time for (a) the engine alone on parsed requests and (b)
+`decide` end to end (JSON line -> parse -> decide -> serialised record), each as the median of
+several rounds, and the ratio against a pass-through baseline (JSON decode + encode of the same
+lines) measured in the same run, so that figures from noisy machines stay comparable. Targets
+(issue 3): engine >= 25,000/s, decide >= 10,000/s.
 
 `--against DIR` measures another checkout of the project (today's main beside the change) in the
 same run: each tree in a process of its own, rounds taken in turn, so that both see the same

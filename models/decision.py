@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from models.json_codec import dumps
+from models.record_data import finding_dict, line_dict, pend_dict, record_dict
 
 Decision = Literal["approve", "deny", "pend", "ignore"]
 LineOutcome = Literal["approve", "deny", "pend", "not_reviewed"]
@@ -56,6 +57,9 @@ class PendBlock(_Frozen):
     documentation_missing: list[str]
     followup: str
 
+    def to_dict(self) -> dict[str, Any]:
+        return pend_dict(self.__dict__)
+
 
 class LineDecision(_Frozen):
     """§8.2: one entry per claim line; criteria lists only when not empty."""
@@ -69,18 +73,7 @@ class LineDecision(_Frozen):
     criteria_missing: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "line_number": self.line_number,
-            "decision": self.decision,
-            "group_code": self.group_code,
-            "carc": self.carc,
-            "rarc": list(self.rarc),
-        }
-        if self.criteria_failed:
-            out["criteria_failed"] = list(self.criteria_failed)
-        if self.criteria_missing:
-            out["criteria_missing"] = list(self.criteria_missing)
-        return out
+        return line_dict(self.__dict__)
 
 
 class InformationalFinding(_Frozen):
@@ -91,6 +84,9 @@ class InformationalFinding(_Frozen):
     indication_group: str
     agent: str
     note: str = FINDING_NOTE
+
+    def to_dict(self) -> dict[str, Any]:
+        return finding_dict(self.__dict__)
 
 
 class ErrorInfo(_Frozen):
@@ -134,31 +130,4 @@ class DecisionRecord(_Frozen):
 
     def to_dict(self) -> dict[str, Any]:
         """The record as JSON-ready data in §8 key order (criteria lists only when present)."""
-        return {
-            "decision_id": self.decision_id,
-            "claim_id": self.claim_id,
-            "policy_version": self.policy_version,
-            "reference_versions": {
-                "icd10cm": self.reference_versions.icd10cm,
-                "drug_file": self.reference_versions.drug_file,
-                "ncci": self.reference_versions.ncci,
-            },
-            "processing_date": self.processing_date,
-            "decided_at": self.decided_at,
-            "supersedes": self.supersedes,
-            "trigger": self.trigger,
-            "decision": self.decision,
-            "partial": self.partial,
-            "claim_status_category": self.claim_status_category,
-            "group_code": self.group_code,
-            "carc": self.carc,
-            "rarc": list(self.rarc),
-            "x12_835_clp02": self.x12_835_clp02,
-            "rule_ids": list(self.rule_ids),
-            "pend": None if self.pend is None else self.pend.model_dump(),
-            "line_decisions": [ld.to_dict() for ld in self.line_decisions],
-            "informational_findings": [f.model_dump() for f in self.informational_findings],
-            "trial_result_percent_relief": self.trial_result_percent_relief,
-            "input_digest": self.input_digest,
-            "error": None if self.error is None else self.error.model_dump(),
-        }
+        return record_dict(self.__dict__)

@@ -3,6 +3,10 @@
 Only what §E.3 calls structurally unusable is rejected here. Every other field is kept as the
 decoded JSON value (`Any`) so that the VAL-* rules, not the parser, decide about a bad NPI,
 date or code: a field-level problem is a policy decision, never an exception.
+
+These models are the definition (JSON Schemas, the wording of a structure error); the engine
+reads the plain classes of models/request_data.py, which a hand-written reader builds for the
+common, valid request, falling back to these models for everything else.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from pydantic import (
     model_validator,
 )
 
-from models.construct import construct
+# Re-exported: the request type every caller of parse_request names.
+from models.request_data import AdjudicationRequest as AdjudicationRequest  # noqa: PLC0414
+from models.request_data import ClaimData, ContextData, NotPlain, read_request
 from models.values import iso_date
 
 
@@ -197,20 +203,6 @@ class Context(_Lenient):
     clinical_reviews: list[ClinicalReview] | None = None
 
 
-class AdjudicationRequest(BaseModel):
-    """A claim with its snapshot, plus the decoded JSON they came from (for `input_digest`)."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    claim: Claim
-    context: Context
-    raw_claim: Any
-    raw_context: Any
-    # Decoded by models.json_codec.loads (no NaN or Infinity; integers exact, §2.5): lets the
-    # digest take its fast path. False for values built in Python, which may hold NaN.
-    strict_json: bool = False
-
-
 def parse_request(raw: object, *, strict_json: bool = False) -> AdjudicationRequest:
     """Check §E.3 and build the request; raise StructureError with a readable reason."""
     if not isinstance(raw, dict):
@@ -222,6 +214,18 @@ def parse_request(raw: object, *, strict_json: bool = False) -> AdjudicationRequ
     if not isinstance(raw_context, dict):
         raise StructureError("context is not a JSON object")
     try:
+        return read_request(raw_claim, raw_context, strict_json=strict_json)
+    except NotPlain:
+        return _read_validated(raw_claim, raw_context, strict_json=strict_json)
+
+
+def _read_validated(
+    raw_claim: dict[str, Any], raw_context: dict[str, Any], *, strict_json: bool
+) -> AdjudicationRequest:
+    """What the reader refused, checked by the models: a structure error in their words, or a
+    value they normalise (a tuple for a list), read as they give it back (the digest still
+    covers the claim and context as given)."""
+    try:
         claim = Claim.model_validate(raw_claim)
     except ValidationError as exc:
         raise StructureError(_describe("claim", exc)) from None
@@ -229,15 +233,12 @@ def parse_request(raw: object, *, strict_json: bool = False) -> AdjudicationRequ
         context = Context.model_validate(raw_context)
     except ValidationError as exc:
         raise StructureError(_describe("context", exc)) from None
-    return construct(
-        AdjudicationRequest,
-        {
-            "claim": claim,
-            "context": context,
-            "raw_claim": raw_claim,
-            "raw_context": raw_context,
-            "strict_json": strict_json,
-        },
+    return AdjudicationRequest(
+        ClaimData(claim.model_dump()),
+        ContextData(context.model_dump()),
+        raw_claim,
+        raw_context,
+        strict_json=strict_json,
     )
 
 

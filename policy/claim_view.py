@@ -10,9 +10,16 @@ from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
 
-from models.request import AdjudicationRequest, Claim, Context, Documentation, Line
+from models.request_data import (
+    AdjudicationRequest,
+    ClaimData,
+    ContextData,
+    DocumentationData,
+    LineData,
+)
 from policy.catalog import PolicyData
 from policy.enrichment import indication_groups
+from policy.tables import PolicyTables, tables_for
 
 _line_number = attrgetter("line_number")
 
@@ -21,14 +28,17 @@ _line_number = attrgetter("line_number")
 class ClaimView:
     """§2.4 terms over one claim; dates are filled in once VAL-05 has passed."""
 
-    claim: Claim
-    context: Context
+    claim: ClaimData
+    context: ContextData
     policy: PolicyData
-    lines: list[Line]
-    catheter_lines: list[Line]  # 62327 lines
-    drug_lines: list[Line]  # JW lines excluded
-    jw_lines: list[Line]
-    other_lines: list[Line]
+    tables: PolicyTables  # the policy's values the rules read on every claim
+    documentation: DocumentationData | None
+    diagnosis_codes: list[object]
+    lines: list[LineData]
+    catheter_lines: list[LineData]  # 62327 lines
+    drug_lines: list[LineData]  # JW lines excluded
+    jw_lines: list[LineData]
+    other_lines: list[LineData]
     header_dos: date | None
     processing_date: date
     line_dos: dict[int, date]
@@ -44,12 +54,18 @@ class ClaimView:
         header_dos: date | None,
     ) -> None:
         claim = request.claim
-        trigger = policy.scope.trigger_procedure_code
-        jw = policy.scope.jw_modifier
+        tables = tables_for(policy)
+        trigger = tables.trigger_procedure_code
+        jw = tables.jw_modifier
         self.claim = claim
         self.context = request.context
         self.policy = policy
-        self.lines = sorted(claim.lines or (), key=_line_number)
+        self.tables = tables
+        self.documentation = claim.documentation
+        self.diagnosis_codes = claim.diagnosis_codes or []
+        lines = claim.lines or []
+        # Claims list their lines in order: the check costs less than sorting them again.
+        self.lines = lines if _in_order(lines) else sorted(lines, key=_line_number)
         self.catheter_lines = []
         self.drug_lines = []
         self.jw_lines = []
@@ -69,14 +85,16 @@ class ClaimView:
 
     def enrich_diagnoses(self) -> None:
         """Map each diagnosis to its groups; runs once DX-02 has made every code valid."""
-        assert self.header_dos is not None
-        itdd = frozenset(self.policy.diagnosis_groups.itdd_groups)
+        header_dos = self.header_dos
+        assert header_dos is not None
+        itdd = self.tables.itdd_groups
+        policy = self.policy
         self.groups_of = [
-            indication_groups(code, self.header_dos, self.policy) for code in self.diagnosis_codes
+            indication_groups(code, header_dos, policy) for code in self.diagnosis_codes
         ]
         self.itdd_groups_of = [groups & itdd for groups in self.groups_of]
 
-    def pointed_groups(self, line: Line) -> frozenset[str]:
+    def pointed_groups(self, line: LineData) -> frozenset[str]:
         """§2.4 pointed groups: the ITDD groups of the line's pointed diagnoses."""
         groups: frozenset[str] = frozenset()
         for pointer in line.dx_pointers or ():
@@ -84,14 +102,14 @@ class ClaimView:
                 groups |= self.itdd_groups_of[pointer - 1]
         return groups
 
-    @property
-    def documentation(self) -> Documentation | None:
-        return self.claim.documentation
-
-    @property
-    def diagnosis_codes(self) -> list[object]:
-        return list(self.claim.diagnosis_codes or [])
-
-    def dos(self, line: Line) -> date:
+    def dos(self, line: LineData) -> date:
         """The line DOS; only called after VAL-05 guaranteed every line DOS is an ISO date."""
         return self.line_dos[line.line_number]
+
+
+def _in_order(lines: list[LineData]) -> bool:
+    """Ascending `line_number` (numbers are unique, §E.3)."""
+    for index in range(1, len(lines)):
+        if lines[index - 1].line_number > lines[index].line_number:
+            return False
+    return True

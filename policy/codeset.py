@@ -99,9 +99,19 @@ def fiscal_years() -> tuple[FiscalYear, ...]:
     )
 
 
+# Code sets by header DOS: looked up two or three times per claim, over a few hundred dates.
+_BY_DOS: dict[date, FiscalYear] = {}
+
+
 def code_set_for(header_dos: date) -> FiscalYear:
     """The code set of A.8 for a header DOS (every date falls in exactly one entry)."""
+    found = _BY_DOS.get(header_dos)
+    if found is not None:
+        return found
     for fiscal_year in fiscal_years():
         if fiscal_year.covers(header_dos):
+            if len(_BY_DOS) >= _STATUS_CACHE_LIMIT:
+                _BY_DOS.clear()
+            _BY_DOS[header_dos] = fiscal_year
             return fiscal_year
     raise LookupError(f"no ICD-10-CM code set covers {header_dos}")

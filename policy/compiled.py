@@ -16,6 +16,8 @@ from pathlib import Path
 # are not compiled. They are checked here too: every decision imports `policy`.
 COMPILED_SOURCES = (
     "models/construct.py",
+    "models/record_data.py",
+    "models/request_data.py",
     "models/values.py",
     "policy/claim_view.py",
     "policy/codeset.py",
@@ -36,6 +38,7 @@ COMPILED_SOURCES = (
     "policy/rules/prior_auth.py",
     "policy/rules/scope.py",
     "policy/rules/structural.py",
+    "policy/tables.py",
 )
 STAMP = "policy/compiled-sources.sha256"
 

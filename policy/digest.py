@@ -12,6 +12,10 @@ import orjson
 # negative exponents ("1e-7" against "1e-07"). A string that merely looks like one only costs
 # the slow path.
 _FLOAT_FORMS_THAT_DIFFER = re.compile(rb"0\.0000|[0-9]e-[0-9](?![0-9])")
+# The two literals it starts from, searched one at a time: re's literal search is several times
+# faster than `bytes in bytes` for short needles (and than the alternation above).
+_SMALL_DECIMAL = re.compile(rb"0\.0000")
+_NEGATIVE_EXPONENT = re.compile(rb"e-")
 
 
 def canonical_json(raw_claim: object, raw_context: object, *, strict_json: bool = False) -> bytes:
@@ -34,7 +38,10 @@ def canonical_json(raw_claim: object, raw_context: object, *, strict_json: bool 
             fast
             and fast.isascii()
             and b"\x7f" not in fast
-            and not ((b"0.0000" in fast or b"e-" in fast) and _FLOAT_FORMS_THAT_DIFFER.search(fast))
+            and not (
+                (_SMALL_DECIMAL.search(fast) or _NEGATIVE_EXPONENT.search(fast))
+                and _FLOAT_FORMS_THAT_DIFFER.search(fast)
+            )
         ):
             return fast
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode("ascii")

@@ -7,13 +7,13 @@ Appendix A. Drugs: NDC -> plan drug file product, HCPCS crosswalk, dose and bill
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
-from models.request import Drug
-from models.values import r9
+from models.request_data import DrugData
+from models.values import ceil_r9
 from policy.catalog import Hcpcs, PolicyData, Product
 from policy.codeset import code_set_for
+from policy.tables import tables_for
 
 _GROUP_CACHE: dict[tuple[str, str, date], frozenset[str]] = {}
 _GROUP_CACHE_LIMIT = 100_000
@@ -45,11 +45,11 @@ def _groups(code: str, header_dos: date, policy: PolicyData) -> frozenset[str]:
     )
 
 
-def dose_mg(drug: Drug) -> float:
+def dose_mg(drug: DrugData) -> float:
     """concentration x volume in double precision (§B.3); VAL-10 guarantees both are numbers."""
     concentration = drug.concentration_mg_per_ml
     volume = drug.volume_ml
-    assert isinstance(concentration, int | float) and isinstance(volume, int | float)
+    assert isinstance(concentration, (int, float)) and isinstance(volume, (int, float))
     return float(concentration) * float(volume)
 
 
@@ -58,8 +58,8 @@ def billing_units(hcpcs: Hcpcs, dose: float) -> int:
     if hcpcs.units_per_line is not None:
         return hcpcs.units_per_line
     assert hcpcs.billing_unit_mg is not None
-    return max(1, math.ceil(r9(dose / hcpcs.billing_unit_mg)))
+    return max(1, ceil_r9(dose / hcpcs.billing_unit_mg))
 
 
 def product_for(ndc: object, policy: PolicyData) -> Product | None:
-    return policy.drugs.products.get(ndc) if type(ndc) is str else None
+    return tables_for(policy).product(ndc)

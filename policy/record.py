@@ -14,20 +14,20 @@ from models.decision import (
     PendBlock,
     ReferenceVersions,
 )
-from models.request import Documentation
+from models.request_data import DocumentationData
 from models.values import is_number
 from policy.catalog import Adjustment, PolicyData
 from policy.rules.outcome import LineResult
 
 
-def relief(documentation: Documentation | None) -> float | int | None:
+def relief(documentation: DocumentationData | None) -> float | int | None:
     """`trial_result_percent_relief`: copied for the implant policy when it is a number.
 
     Choice: §8.1 does not restrict it by outcome, so gate denials and `ignore` records carry it
     too (it describes the documentation, not the decision).
     """
     value = documentation.trial_result_percent_relief if documentation is not None else None
-    return value if is_number(value) and isinstance(value, int | float) else None
+    return value if is_number(value) and isinstance(value, (int, float)) else None
 
 
 @dataclass(init=False)  # a hand-written __init__ is compiled (policy/rules/outcome.py)
@@ -149,17 +149,65 @@ def reference_versions(policy: PolicyData, icd10cm: str | None) -> ReferenceVers
 
 
 def line_decision(result: LineResult) -> LineDecision:
+    failed, missing = result.criteria_failed or None, result.criteria_missing or None
     adjustment = result.adjustment
+    if adjustment is not None:
+        return denied_line(result.line_number, result.decision, adjustment, failed, missing)
+    if failed is None and missing is None:
+        return _shared_line(result.line_number, result.decision, None)
+    return _new_line(result.line_number, result.decision, None, failed, missing)
+
+
+def denied_line(
+    line_number: int,
+    decision: str,
+    adjustment: Adjustment,
+    criteria_failed: list[str] | None = None,
+    criteria_missing: list[str] | None = None,
+) -> LineDecision:
+    """A line with an adjustment (a denial; §8.2)."""
+    if criteria_failed is None and criteria_missing is None:
+        return _shared_line(line_number, decision, adjustment)
+    return _new_line(line_number, decision, adjustment, criteria_failed, criteria_missing)
+
+
+# Line outcomes without criteria, by (line number, decision, adjustment): they repeat from claim
+# to claim (lines 1..n, a few dozen adjustments) and a LineDecision is immutable, so one instance
+# serves every record (each record's list is its own; `to_dict` copies the lists inside). The
+# adjustment is kept with its entry, so the id in the key cannot be reused while it is cached.
+_SHARED_LINES: dict[tuple[int, str, int], tuple[Adjustment | None, LineDecision]] = {}
+_SHARED_LINES_LIMIT = 10_000
+
+
+def _shared_line(line_number: int, decision: str, adjustment: Adjustment | None) -> LineDecision:
+    key = (line_number, decision, id(adjustment))
+    found = _SHARED_LINES.get(key)
+    if found is not None:
+        return found[1]
+    if len(_SHARED_LINES) >= _SHARED_LINES_LIMIT:  # made-up line numbers
+        _SHARED_LINES.clear()
+    line = _new_line(line_number, decision, adjustment, None, None)
+    _SHARED_LINES[key] = (adjustment, line)
+    return line
+
+
+def _new_line(
+    line_number: int,
+    decision: str,
+    adjustment: Adjustment | None,
+    criteria_failed: list[str] | None,
+    criteria_missing: list[str] | None,
+) -> LineDecision:
     return construct(
         LineDecision,
         {
-            "line_number": result.line_number,
-            "decision": result.decision,
-            "group_code": adjustment.group_code if adjustment else None,
-            "carc": adjustment.carc if adjustment else None,
-            "rarc": list(adjustment.rarc) if adjustment else [],
-            "criteria_failed": result.criteria_failed or None,
-            "criteria_missing": result.criteria_missing or None,
+            "line_number": line_number,
+            "decision": decision,
+            "group_code": None if adjustment is None else adjustment.group_code,
+            "carc": None if adjustment is None else adjustment.carc,
+            "rarc": [] if adjustment is None else list(adjustment.rarc),
+            "criteria_failed": criteria_failed,
+            "criteria_missing": criteria_missing,
         },
     )
 

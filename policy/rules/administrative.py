@@ -10,7 +10,7 @@ from policy.rules.outcome import GateDenial, gate_denial
 def dup_01_duplicate(view: ClaimView) -> GateDenial | None:
     """ITDD-DUP-01: the claim id already has a published approve or deny (OA-18/N111)."""
     if view.claim.claim_id in (view.context.adjudicated_claim_ids or []):
-        return gate_denial(view.policy, "ITDD-DUP-01")
+        return gate_denial(view.tables, "ITDD-DUP-01")
     return None
 
 
@@ -19,7 +19,7 @@ def elig_01_member_found(view: ClaimView) -> GateDenial | None:
     eligibility = view.context.eligibility
     if eligibility is not None and eligibility.found is True:
         return None
-    return gate_denial(view.policy, "ITDD-ELIG-01")
+    return gate_denial(view.tables, "ITDD-ELIG-01")
 
 
 def elig_03_born_after_service(view: ClaimView) -> GateDenial | None:
@@ -28,7 +28,7 @@ def elig_03_born_after_service(view: ClaimView) -> GateDenial | None:
     assert member is not None and view.header_dos is not None
     dob = iso_date(member.dob)
     if dob is not None and dob > view.header_dos:
-        return gate_denial(view.policy, "ITDD-ELIG-03")
+        return gate_denial(view.tables, "ITDD-ELIG-03")
     return None
 
 
@@ -37,19 +37,24 @@ def elig_02_coverage_dates(view: ClaimView) -> GateDenial | None:
     eligibility = view.context.eligibility
     assert eligibility is not None
     start, end = iso_date(eligibility.coverage_start), iso_date(eligibility.coverage_end)
+    if start is None and end is None:
+        return None
     for line in view.lines:
-        line_dos = view.dos(line)
+        line_dos = view.line_dos[line.line_number]
         if start is not None and line_dos < start:
-            return gate_denial(view.policy, "ITDD-ELIG-02/before_start")
+            return gate_denial(view.tables, "ITDD-ELIG-02/before_start")
         if end is not None and line_dos > end:
-            return gate_denial(view.policy, "ITDD-ELIG-02/after_end")
+            return gate_denial(view.tables, "ITDD-ELIG-02/after_end")
     return None
 
 
 def date_01_future_service(view: ClaimView) -> GateDenial | None:
     """ITDD-DATE-01: header or any line DOS after the processing date (CO-110)."""
     assert view.header_dos is not None
-    latest = max([view.header_dos, *view.line_dos.values()])
-    if latest > view.processing_date:
-        return gate_denial(view.policy, "ITDD-DATE-01")
+    processing_date = view.processing_date
+    if view.header_dos > processing_date:
+        return gate_denial(view.tables, "ITDD-DATE-01")
+    for line_dos in view.line_dos.values():
+        if line_dos > processing_date:
+            return gate_denial(view.tables, "ITDD-DATE-01")
     return None

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.request import Line
+from models.request_data import LineData
 from policy.catalog import Adjustment, PolicyData
 from policy.claim_view import ClaimView
 from policy.rules.outcome import LineResult, PendCategory
 
 
 def _pend_category(results: list[LineResult]) -> PendCategory:
-    return "P2" if any(r.pend_category == "P2" for r in results) else "P3"
+    for result in results:
+        if result.pend_category == "P2":
+            return "P2"
+    return "P3"
 
 
 def _strongest_denial(results: list[LineResult], policy: PolicyData) -> LineResult:
@@ -27,13 +30,15 @@ def _strongest_denial(results: list[LineResult], policy: PolicyData) -> LineResu
 
 
 def agg_01_catheter_line(
-    view: ClaimView, line: Line, drug_results: dict[int, LineResult]
+    view: ClaimView, line: LineData, drug_results: dict[int, LineResult]
 ) -> LineResult:
     """ITDD-AGG-01: a 62327 line follows the drug lines on its DOS (DRUG-01: at least one)."""
-    day = view.dos(line)
-    own = [drug_results[d.line_number] for d in view.drug_lines if view.dos(d) == day]
-    if any(r.decision == "approve" for r in own):
-        return LineResult(line.line_number, "approve")
+    line_dos = view.line_dos
+    day = line_dos[line.line_number]
+    own = [drug_results[d.line_number] for d in view.drug_lines if line_dos[d.line_number] == day]
+    for result in own:
+        if result.decision == "approve":
+            return LineResult(line.line_number, "approve")
     pended = [r for r in own if r.decision == "pend"]
     if pended:
         return LineResult(line.line_number, "pend", pend_category=_pend_category(pended))
@@ -61,12 +66,11 @@ def agg_02_claim(
     results: list[LineResult], catheter_results: list[LineResult], policy: PolicyData
 ) -> ClaimOutcome:
     """ITDD-AGG-02: not-reviewed lines excluded; any pend, else any approve, else deny."""
-    reviewed = [r for r in results if r.decision != "not_reviewed"]
-    pended = [r for r in reviewed if r.decision == "pend"]
-    if pended:
+    decisions = {r.decision for r in results}
+    if "pend" in decisions:
+        pended = [r for r in results if r.decision == "pend"]
         return ClaimOutcome("pend", False, _pend_category(pended), None)
-    if any(r.decision == "approve" for r in reviewed):
-        partial = any(r.decision == "deny" for r in reviewed)
-        return ClaimOutcome("approve", partial, "F1", None)
+    if "approve" in decisions:
+        return ClaimOutcome("approve", "deny" in decisions, "F1", None)
     strongest = _strongest_denial(catheter_results, policy)
     return ClaimOutcome("deny", False, "F2", strongest.adjustment)

@@ -9,23 +9,24 @@ from collections import Counter
 
 from models.values import r9_compare
 from policy.claim_view import ClaimView
-from policy.enrichment import billing_units, dose_mg, product_for
+from policy.enrichment import billing_units, dose_mg
 from policy.rules.outcome import GateDenial, gate_denial
 
 
 def cod_02_setting(view: ClaimView) -> GateDenial | None:
     """ITDD-COD-02: place of service must be an allowed setting (CO-58/N428)."""
-    if view.claim.place_of_service in view.policy.allowed_places_of_service:
+    if view.claim.place_of_service in view.tables.allowed_places_of_service:
         return None
-    return gate_denial(view.policy, "ITDD-COD-02")
+    return gate_denial(view.tables, "ITDD-COD-02")
 
 
 def cod_03_bilateral(view: ClaimView) -> GateDenial | None:
     """ITDD-COD-03: a 62327 line carries a bilateral or side modifier (CO-4/N823)."""
-    sided = view.policy.bilateral_modifiers
+    sided = view.tables.bilateral_modifiers
     for line in view.catheter_lines:
-        if any(m in sided for m in line.modifiers or []):
-            return gate_denial(view.policy, "ITDD-COD-03")
+        for modifier in line.modifiers or ():
+            if modifier in sided:
+                return gate_denial(view.tables, "ITDD-COD-03")
     return None
 
 
@@ -36,10 +37,10 @@ def cod_04_catheter_units(view: ClaimView) -> GateDenial | None:
         Counter(view.dos(line) for line in catheter_lines) if len(catheter_lines) > 1 else None
     )
     for line in catheter_lines:
-        if line.units != view.policy.catheter_units or (
+        if line.units != view.tables.catheter_units or (
             per_dos is not None and per_dos[view.dos(line)] > 1
         ):
-            return gate_denial(view.policy, "ITDD-COD-04")
+            return gate_denial(view.tables, "ITDD-COD-04")
     return None
 
 
@@ -48,15 +49,15 @@ def drug_01_catheter_without_drug(view: ClaimView) -> GateDenial | None:
     drug_days = {view.dos(line) for line in view.drug_lines}
     for line in view.catheter_lines:
         if view.dos(line) not in drug_days:
-            return gate_denial(view.policy, "ITDD-DRUG-01")
+            return gate_denial(view.tables, "ITDD-DRUG-01")
     return None
 
 
 def drug_02_accepted_hcpcs(view: ClaimView) -> GateDenial | None:
     """ITDD-DRUG-02: the drug code is not in §B.1 (e.g. J2270 systemic morphine; CO-16/N657)."""
     for line in view.drug_lines:
-        if line.procedure_code not in view.policy.drugs.hcpcs:
-            return gate_denial(view.policy, "ITDD-DRUG-02")
+        if line.procedure_code not in view.tables.hcpcs:
+            return gate_denial(view.tables, "ITDD-DRUG-02")
     return None
 
 
@@ -65,12 +66,12 @@ def drug_03_plan_drug_file(view: ClaimView) -> GateDenial | None:
     accepts only its own entries (1.1.0: J7799), an entry of another code is not either."""
     for line in view.drug_lines:
         assert line.drug is not None
-        product = product_for(line.drug.ndc, view.policy)
+        product = view.tables.product(line.drug.ndc)
         if product is None:
-            return gate_denial(view.policy, "ITDD-DRUG-03")
+            return gate_denial(view.tables, "ITDD-DRUG-03")
         code = str(line.procedure_code)
-        if view.policy.drugs.hcpcs[code].own_products_only and product.hcpcs != code:
-            return gate_denial(view.policy, "ITDD-DRUG-03")
+        if view.tables.hcpcs[code].own_products_only and product.hcpcs != code:
+            return gate_denial(view.tables, "ITDD-DRUG-03")
     return None
 
 
@@ -78,24 +79,24 @@ def drug_04_crosswalk(view: ClaimView) -> GateDenial | None:
     """ITDD-DRUG-04: the NDC's HCPCS differs from the billed code, or it has none (CO-16/N846)."""
     for line in view.drug_lines:
         assert line.drug is not None
-        product = product_for(line.drug.ndc, view.policy)
+        product = view.tables.product(line.drug.ndc)
         assert product is not None
         if product.hcpcs is None or product.hcpcs != line.procedure_code:
-            return gate_denial(view.policy, "ITDD-DRUG-04")
+            return gate_denial(view.tables, "ITDD-DRUG-04")
     return None
 
 
 def drug_05_concentration(view: ClaimView) -> GateDenial | None:
     """ITDD-DRUG-05: above the NDC strength, or below it without `diluted` (CO-16/M123)."""
-    diluted = view.policy.validation.diluted_preparation
+    diluted = view.tables.diluted_preparation
     for line in view.drug_lines:
         drug = line.drug
-        assert drug is not None and isinstance(drug.concentration_mg_per_ml, int | float)
-        product = product_for(drug.ndc, view.policy)
+        assert drug is not None and isinstance(drug.concentration_mg_per_ml, (int, float))
+        product = view.tables.product(drug.ndc)
         assert product is not None
         order = r9_compare(drug.concentration_mg_per_ml, product.strength_mg_per_ml)
         if order > 0 or (order < 0 and drug.preparation != diluted):
-            return gate_denial(view.policy, "ITDD-DRUG-05")
+            return gate_denial(view.tables, "ITDD-DRUG-05")
     return None
 
 
@@ -103,7 +104,7 @@ def drug_06_units(view: ClaimView) -> GateDenial | None:
     """ITDD-DRUG-06: billed units differ from §B.3 (CO-16/M53)."""
     for line in view.drug_lines:
         assert line.drug is not None
-        hcpcs = view.policy.drugs.hcpcs[str(line.procedure_code)]
+        hcpcs = view.tables.hcpcs[str(line.procedure_code)]
         if line.units != billing_units(hcpcs, dose_mg(line.drug)):
-            return gate_denial(view.policy, "ITDD-DRUG-06")
+            return gate_denial(view.tables, "ITDD-DRUG-06")
     return None

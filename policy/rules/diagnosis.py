@@ -11,7 +11,7 @@ def dx_01_no_diagnosis(view: ClaimView) -> GateDenial | None:
     """ITDD-DX-01: no diagnosis codes on the claim (CO-16/MA130, M76; A6)."""
     if view.diagnosis_codes:
         return None
-    return gate_denial(view.policy, "ITDD-DX-01")
+    return gate_denial(view.tables, "ITDD-DX-01")
 
 
 def dx_02_code_set(view: ClaimView) -> GateDenial | None:
@@ -21,9 +21,9 @@ def dx_02_code_set(view: ClaimView) -> GateDenial | None:
     for code in view.diagnosis_codes:
         status = code_set.status(code)
         if status == "unknown":
-            return gate_denial(view.policy, "ITDD-DX-02/unknown")
+            return gate_denial(view.tables, "ITDD-DX-02/unknown")
         if status == "header":
-            return gate_denial(view.policy, "ITDD-DX-02/header")
+            return gate_denial(view.tables, "ITDD-DX-02/header")
     return None
 
 
@@ -31,8 +31,8 @@ def ben_01_plan_exclusion(view: ClaimView) -> GateDenial | None:
     """ITDD-BEN-01: the member's plan excludes intraspinal drug delivery (CO-96/N130)."""
     eligibility = view.context.eligibility
     exclusions = eligibility.plan_exclusions if eligibility is not None else None
-    if isinstance(exclusions, list) and view.policy.benefit_exclusion in exclusions:
-        return gate_denial(view.policy, "ITDD-BEN-01")
+    if isinstance(exclusions, list) and view.tables.benefit_exclusion in exclusions:
+        return gate_denial(view.tables, "ITDD-BEN-01")
     return None
 
 
@@ -40,12 +40,12 @@ def dx_03_no_itdd_diagnosis(view: ClaimView) -> GateDenial | None:
     """ITDD-DX-03: no claim diagnosis is in an ITDD group; ACUTE_PERIOP does not count (CO-11)."""
     if any(view.itdd_groups_of):
         return None
-    return gate_denial(view.policy, "ITDD-DX-03")
+    return gate_denial(view.tables, "ITDD-DX-03")
 
 
 def dx_04_catheter_pointer(view: ClaimView) -> GateDenial | None:
     """ITDD-DX-04: a 62327 line points to no ITDD-group diagnosis; the whole claim denies CO-11."""
     for line in view.catheter_lines:
         if not view.pointed_groups(line):
-            return gate_denial(view.policy, "ITDD-DX-04")
+            return gate_denial(view.tables, "ITDD-DX-04")
     return None

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models.decision import InformationalFinding
-from models.request import Line, ReviewDetermination
-from models.values import iso_date, r9
+from models.request_data import LineData
+from models.values import iso_date, r9_compare
 from policy.claim_view import ClaimView
 from policy.enrichment import dose_mg
 from policy.rules.experimental import admixture_of, determine_e_i, product_of
@@ -25,7 +25,7 @@ DOCUMENTATION_REQUESTED = "documentation_requested"
 
 def _deny(view: ClaimView, result: LineResult, key: str) -> LineResult:
     result.decision = "deny"
-    result.adjustment = view.policy.outcome(key)
+    result.adjustment = view.tables.outcomes[key]
     return result
 
 
@@ -36,7 +36,7 @@ def _pend(result: LineResult, category: PendCategory, reason: str) -> LineResult
     return result
 
 
-def decide_drug_line(view: ClaimView, line: Line) -> LineResult:
+def decide_drug_line(view: ClaimView, line: LineData) -> LineResult:
     result = LineResult(line.line_number, "approve")
     ids = result.rule_ids
     product = product_of(view, line)
@@ -86,7 +86,7 @@ def decide_drug_line(view: ClaimView, line: Line) -> LineResult:
         ]
 
     # Step 5, ITDD-IND-03: symptom-only spasticity coding does not establish the etiology.
-    symptom = view.policy.diagnosis_groups.symptom_group
+    symptom = view.tables.symptom_group
     if symptom in covered:
         covered.discard(symptom)
         if not covered:
@@ -94,7 +94,7 @@ def decide_drug_line(view: ClaimView, line: Line) -> LineResult:
             return _deny(view, result, "ITDD-IND-03")
 
     # Step 6, ITDD-PA-01: agents that need a PA, unless PA-02 granted an exception.
-    if agent in view.policy.drugs.prior_authorization_required_agents and not excepted:
+    if agent in view.tables.prior_authorization_required_agents and not excepted:
         ids.append("ITDD-PA-01")
         check = check_prior_authorization(
             view, find_prior_authorization(view), {str(line.procedure_code)}, view.dos(line)
@@ -122,7 +122,7 @@ def decide_drug_line(view: ClaimView, line: Line) -> LineResult:
 
 
 def _safety_and_documentation(
-    view: ClaimView, line: Line, agent: str, result: LineResult, *, documented: bool
+    view: ClaimView, line: LineData, agent: str, result: LineResult, *, documented: bool
 ) -> LineResult:
     """Steps 9–11 for a line step 8 did not deny; it keeps its step-8 criteria lists whether
     it pends or is denied here (§8.2, addendum L.1)."""
@@ -149,16 +149,20 @@ def _safety_and_documentation(
     return result
 
 
-def _repeat_trial(view: ClaimView, line: Line, agent: str) -> bool:
+def _repeat_trial(view: ClaimView, line: LineData, agent: str) -> bool:
     """ITDD-FREQ-01: an approved item of the same agent 0..window days before the line DOS."""
+    history = view.context.claims_history
+    if not history:
+        return False
     rule = view.policy.frequency
+    procedure_code, counted = rule.procedure_code, rule.counted_decision
     line_dos = view.dos(line)
     earliest = line_dos - timedelta(days=rule.window_days)
-    for item in view.context.claims_history or []:
-        code = item.procedure_code if item.procedure_code is not None else rule.procedure_code
-        if code != rule.procedure_code or item.agent != agent:
+    for item in history:
+        code = item.procedure_code if item.procedure_code is not None else procedure_code
+        if code != procedure_code or item.agent != agent:
             continue
-        if item.decision != rule.counted_decision:
+        if item.decision != counted:
             continue
         served = iso_date(item.service_date)
         if served is not None and earliest <= served <= line_dos:
@@ -166,7 +170,7 @@ def _repeat_trial(view: ClaimView, line: Line, agent: str) -> bool:
     return False
 
 
-def _review_determination(view: ClaimView, line: Line) -> ReviewDetermination | None:
+def _review_determination(view: ClaimView, line: LineData) -> str | None:
     """L.1: the first SAFE-01 review recorded for this line decides; None when there is none."""
     for review in view.context.clinical_reviews or ():
         if review.line_number == line.line_number and review.rule == "ITDD-SAFE-01":
@@ -183,28 +187,23 @@ def _documentation_overdue(view: ClaimView) -> bool:
     return view.processing_date > deadline
 
 
-def _dose_outlier(view: ClaimView, line: Line, agent: str) -> bool:
+def _dose_outlier(view: ClaimView, line: LineData, agent: str) -> bool:
     """ITDD-SAFE-01: the DOS total of agent and route, over every non-JW drug line of them."""
     drug = line.drug
     assert drug is not None
-    threshold = next(
-        (
-            t.max_mg_per_dos
-            for t in view.policy.safety_thresholds
-            if t.agent == agent and t.route == drug.route
-        ),
-        None,
-    )
+    route = drug.route
+    threshold = view.tables.dose_limit(agent, route)
     if threshold is None:
         return False
-    day = view.dos(line)
+    line_dos = view.line_dos
+    day = line_dos[line.line_number]
     total = 0.0
     for other in view.drug_lines:  # ascending line_number, as §2.5 sums
         assert other.drug is not None
         if (
-            view.dos(other) == day
-            and other.drug.route == drug.route
+            line_dos[other.line_number] == day
+            and other.drug.route == route
             and product_of(view, other).agent == agent
         ):
             total += dose_mg(other.drug)
-    return r9(total) > r9(threshold)
+    return r9_compare(total, threshold) > 0

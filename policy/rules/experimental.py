@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.request import Line
+from models.request_data import LineData
 from policy.catalog import Product
 from policy.claim_view import ClaimView
-from policy.enrichment import product_for
 
 
 @dataclass(init=False)  # a hand-written __init__ is compiled (policy/rules/outcome.py)
@@ -22,15 +21,15 @@ class EiDetermination:
         self.covered = covered
 
 
-def product_of(view: ClaimView, line: Line) -> Product:
+def product_of(view: ClaimView, line: LineData) -> Product:
     """The plan-file product of a drug line (DRUG-03 guaranteed it exists)."""
     assert line.drug is not None
-    product = product_for(line.drug.ndc, view.policy)
+    product = view.tables.product(line.drug.ndc)
     assert product is not None
     return product
 
 
-def admixture_of(view: ClaimView, line: Line) -> list[Line]:
+def admixture_of(view: ClaimView, line: LineData) -> list[LineData]:
     """Drug lines on the same DOS sharing the line's admixture group; [] when in none.
 
     An `admixture_group` that is not a non-empty string means no admixture (§5.1).
@@ -40,22 +39,27 @@ def admixture_of(view: ClaimView, line: Line) -> list[Line]:
     if type(group) is not str or not group:
         return []
     day = view.dos(line)
+    line_dos = view.line_dos
     return [
         other
         for other in view.drug_lines
-        if other.drug is not None and other.drug.admixture_group == group and view.dos(other) == day
+        if other.drug is not None
+        and other.drug.admixture_group == group
+        and line_dos[other.line_number] == day
     ]
 
 
-def _mixed_admixture(view: ClaimView, line: Line) -> tuple[list[Line], set[str]]:
+def _mixed_admixture(view: ClaimView, line: LineData) -> tuple[list[LineData], set[str]]:
     """The line's admixture and its agents when it mixes two or more agents, else ([], ∅)."""
     members = admixture_of(view, line)
+    if len(members) < 2:  # one line is one agent
+        return [], set()
     agents = {product_of(view, member).agent for member in members}
     return (members, agents) if len(agents) >= 2 else ([], set())
 
 
 def _is_admixture_exception(
-    view: ClaimView, members: list[Line], agents: set[str], groups: frozenset[str]
+    view: ClaimView, members: list[LineData], agents: set[str], groups: frozenset[str]
 ) -> bool:
     """The labeled clonidine + morphine epidural combination, on a line that points to the
     exception's group (judged per line)."""
@@ -67,19 +71,21 @@ def _is_admixture_exception(
     )
 
 
-def _has_companion(view: ClaimView, line: Line, agent: str, route: str) -> bool:
+def _has_companion(view: ClaimView, line: LineData, agent: str, route: str) -> bool:
     """A non-JW drug line of `agent` by `route` on the line's DOS, whatever its own outcome."""
     day = view.dos(line)
-    return any(
-        other.drug is not None
-        and other.drug.route == route
-        and view.dos(other) == day
-        and product_of(view, other).agent == agent
-        for other in view.drug_lines
-    )
+    for other in view.drug_lines:
+        if (
+            other.drug is not None
+            and other.drug.route == route
+            and view.dos(other) == day
+            and product_of(view, other).agent == agent
+        ):
+            return True
+    return False
 
 
-def determine_e_i(view: ClaimView, line: Line, groups: frozenset[str]) -> EiDetermination:
+def determine_e_i(view: ClaimView, line: LineData, groups: frozenset[str]) -> EiDetermination:
     """The first of EI-03, EI-04, EI-02, EI-01 that applies (§5.5 step 2)."""
     drug = line.drug
     assert drug is not None

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from models.decision import InformationalFinding
-from policy.catalog import Adjustment, PolicyData
+from policy.catalog import Adjustment
+from policy.tables import PolicyTables
 
 
 @dataclass(init=False)
@@ -77,7 +78,17 @@ class LineResult:
         self.findings = []
 
 
-def gate_denial(policy: PolicyData, key: str) -> GateDenial:
+# Gate denials by (version, key): immutable values, built once.
+_GATE_DENIALS: dict[tuple[str, str], GateDenial] = {}
+
+
+def gate_denial(tables: PolicyTables, key: str) -> GateDenial:
     """The denial of a gate; `key` is the rule id, or "rule id/condition" where §5 gives
     several RARCs for one rule (the first condition that holds picks it, §2.6)."""
-    return GateDenial(key.split("/", maxsplit=1)[0], policy.outcome(key))
+    cache_key = (tables.label, key)
+    found = _GATE_DENIALS.get(cache_key)
+    if found is None:
+        found = _GATE_DENIALS[cache_key] = GateDenial(
+            key.split("/", maxsplit=1)[0], tables.outcomes[key]
+        )
+    return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from models.request import PriorAuthorization
+from models.request_data import PriorAuthorizationData
 from models.values import iso_date
 from policy.claim_view import ClaimView
 
@@ -16,7 +16,7 @@ PaCheck = Literal[
 APPROVED, PENDING = "approved", "pending"
 
 
-def find_prior_authorization(view: ClaimView) -> PriorAuthorization | None:
+def find_prior_authorization(view: ClaimView) -> PriorAuthorizationData | None:
     """The first record with the PA number the claim names and the claim's member (§5.6).
 
     No number named (null, absent, empty, not a string) means no PA: other PAs the member
@@ -36,7 +36,7 @@ def find_prior_authorization(view: ClaimView) -> PriorAuthorization | None:
 
 def check_prior_authorization(
     view: ClaimView,
-    record: PriorAuthorization | None,
+    record: PriorAuthorizationData | None,
     hcpcs_needed: set[str],
     line_dos: date,
 ) -> PaCheck:
@@ -52,7 +52,7 @@ def check_prior_authorization(
         return "pending"
     if record.status != APPROVED:
         return "denied"
-    if record.procedure_code != view.policy.scope.trigger_procedure_code or not (
+    if record.procedure_code != view.tables.trigger_procedure_code or not (
         hcpcs_needed <= set(record.hcpcs)
     ):
         return "wrong_service"

@@ -2,6 +2,8 @@
 
 Each gate checks its items in order (header before lines, lines by `line_number`) and the
 conditions of an item in the order the spec writes them; the first hit names the RARC (§2.6).
+The gates read the policy's values from `view.tables` and loop by hand: in the pure-Python
+engine a generator in `any()` costs more than the test it runs.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from models.request import Line
-from models.values import is_integer, is_number, iso_date, r9_compare
+from models.request_data import DrugData, LineData
+from models.values import is_number, iso_date, r9_compare
 from policy.claim_view import ClaimView
 from policy.rules.outcome import GateDenial, gate_denial
+from policy.tables import PolicyTables
 
 _TEN_DIGITS = re.compile(r"[0-9]{10}")
 
@@ -42,9 +45,9 @@ def _luhn_npi(value: str, prefix: str) -> bool:
 
 def val_01_claim_id(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-01: claim_id is a string matching the claim-id pattern as a whole."""
-    if _matches(view.policy.validation.claim_id, view.claim.claim_id):
+    if _matches(view.tables.claim_id, view.claim.claim_id):
         return None
-    return gate_denial(view.policy, "ITDD-VAL-01")
+    return gate_denial(view.tables, "ITDD-VAL-01")
 
 
 def val_02_member(view: ClaimView) -> GateDenial | None:
@@ -52,7 +55,7 @@ def val_02_member(view: ClaimView) -> GateDenial | None:
     member = view.claim.member
     if member is not None and type(member.member_id) is str and member.member_id:
         return None
-    return gate_denial(view.policy, "ITDD-VAL-02")
+    return gate_denial(view.tables, "ITDD-VAL-02")
 
 
 def val_03_dob_sex(view: ClaimView) -> GateDenial | None:
@@ -60,9 +63,10 @@ def val_03_dob_sex(view: ClaimView) -> GateDenial | None:
     member = view.claim.member
     assert member is not None  # VAL-02 passed
     if iso_date(member.dob) is None:
-        return gate_denial(view.policy, "ITDD-VAL-03/dob")
-    if type(member.sex) is not str or member.sex not in view.policy.validation.sexes:
-        return gate_denial(view.policy, "ITDD-VAL-03/sex")
+        return gate_denial(view.tables, "ITDD-VAL-03/dob")
+    sex = member.sex
+    if type(sex) is not str or sex not in view.tables.sexes:
+        return gate_denial(view.tables, "ITDD-VAL-03/sex")
     return None
 
 
@@ -70,50 +74,58 @@ def val_04_rendering_npi(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-04: rendering NPI passes the Luhn check; billing_npi is not checked."""
     provider = view.claim.provider
     npi = provider.rendering_npi if provider is not None else None
-    if npi_is_valid(npi, view.policy.validation.npi_luhn_prefix):
+    if npi_is_valid(npi, view.tables.npi_luhn_prefix):
         return None
-    return gate_denial(view.policy, "ITDD-VAL-04")
+    return gate_denial(view.tables, "ITDD-VAL-04")
 
 
 def val_05_dates(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-05: header and every line service_date are ISO dates; records the line DOS."""
     if view.header_dos is None:
-        return gate_denial(view.policy, "ITDD-VAL-05")
+        return gate_denial(view.tables, "ITDD-VAL-05")
+    line_dos = view.line_dos
     for line in view.lines:
-        line_dos = iso_date(line.service_date)
-        if line_dos is None:
-            return gate_denial(view.policy, "ITDD-VAL-05")
-        view.line_dos[line.line_number] = line_dos
+        dos = iso_date(line.service_date)
+        if dos is None:
+            return gate_denial(view.tables, "ITDD-VAL-05")
+        line_dos[line.line_number] = dos
     return None
 
 
 def val_06_place_of_service(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-06: place_of_service is exactly two ASCII digits."""
-    if _matches(view.policy.validation.place_of_service, view.claim.place_of_service):
+    if view.tables.place_of_service.matches(view.claim.place_of_service):
         return None
-    return gate_denial(view.policy, "ITDD-VAL-06")
+    return gate_denial(view.tables, "ITDD-VAL-06")
 
 
-def _code_problem(view: ClaimView, line: Line) -> str | None:
-    rules = view.policy.validation
+def _code_problem(tables: PolicyTables, line: LineData) -> str | None:
     code = line.procedure_code
     if line.drug is not None:
-        if not _matches(rules.drug_procedure_code, code):
+        if not tables.drug_procedure_code.matches(code):
             return "ITDD-VAL-07/drug_code"
-    elif not any(_matches(p, code) for p in rules.other_procedure_codes):
-        return "ITDD-VAL-07/other_code"
+    else:
+        for syntax in tables.other_procedure_codes:
+            if syntax.matches(code):
+                break
+        else:
+            return "ITDD-VAL-07/other_code"
     modifiers = line.modifiers
-    if modifiers and any(not _matches(rules.modifier, m) for m in modifiers):
-        return "ITDD-VAL-07/modifier"
+    if modifiers:
+        modifier = tables.modifier
+        for value in modifiers:
+            if not modifier.matches(value):
+                return "ITDD-VAL-07/modifier"
     return None
 
 
 def val_07_codes_and_modifiers(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-07: per line, the code's syntax (M20 drug / M51 other), then modifiers (N823)."""
+    tables = view.tables
     for line in view.lines:
-        problem = _code_problem(view, line)
-        if problem:
-            return gate_denial(view.policy, problem)
+        problem = _code_problem(tables, line)
+        if problem is not None:
+            return gate_denial(tables, problem)
     return None
 
 
@@ -121,11 +133,11 @@ def val_08_units_and_charge(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-08: per line, units an integer >= 1 (M53), else charge a number >= 0 (M79)."""
     for line in view.lines:
         units = line.units
-        if not (is_integer(units) and isinstance(units, int) and units >= 1):
-            return gate_denial(view.policy, "ITDD-VAL-08/units")
+        if not (type(units) is int and units >= 1):  # §2.5 integer: never a bool
+            return gate_denial(view.tables, "ITDD-VAL-08/units")
         charge = line.charge
-        if not (is_number(charge) and isinstance(charge, int | float) and charge >= 0):
-            return gate_denial(view.policy, "ITDD-VAL-08/charge")
+        if not (is_number(charge) and isinstance(charge, (int, float)) and charge >= 0):
+            return gate_denial(view.tables, "ITDD-VAL-08/charge")
     return None
 
 
@@ -141,39 +153,39 @@ def val_09_pointers(view: ClaimView) -> GateDenial | None:
         return None
     for line in view.lines:
         pointers = line.dx_pointers
-        if not pointers or any(not (type(p) is int and 1 <= p <= count) for p in pointers):
-            return gate_denial(view.policy, "ITDD-VAL-09")
+        if not pointers:
+            return gate_denial(view.tables, "ITDD-VAL-09")
+        for pointer in pointers:
+            if not (type(pointer) is int and 1 <= pointer <= count):
+                return gate_denial(view.tables, "ITDD-VAL-09")
     return None
 
 
-def _drug_problem(view: ClaimView, line: Line) -> str | None:
-    rules = view.policy.validation
-    drug = line.drug
-    assert drug is not None
-    if not _matches(rules.ndc, drug.ndc):
+def _positive_number(value: object, most: float) -> bool:
+    return is_number(value) and isinstance(value, (int, float)) and 0 < value <= most
+
+
+def _drug_problem(tables: PolicyTables, drug: DrugData) -> str | None:
+    if not tables.ndc.matches(drug.ndc):
         return "ITDD-VAL-10/ndc"
     unit = drug.ndc_unit_of_measure
-    if type(unit) is not str or unit not in rules.ndc_units_of_measure:
+    if type(unit) is not str or unit not in tables.ndc_units_of_measure:
         return "ITDD-VAL-10/unit_of_measure"
     concentration, volume = drug.concentration_mg_per_ml, drug.volume_ml
-    for amount in (concentration, volume):
-        if not (
-            is_number(amount)
-            and isinstance(amount, int | float)
-            and 0 < amount <= rules.max_concentration_or_volume
-        ):
-            return "ITDD-VAL-10/amount"
-    assert isinstance(concentration, int | float) and isinstance(volume, int | float)
+    most = tables.max_concentration_or_volume
+    if not (_positive_number(concentration, most) and _positive_number(volume, most)):
+        return "ITDD-VAL-10/amount"
+    assert isinstance(concentration, (int, float)) and isinstance(volume, (int, float))
     quantity = drug.ndc_quantity
-    if not (is_number(quantity) and isinstance(quantity, int | float) and quantity > 0):
+    if not (is_number(quantity) and isinstance(quantity, (int, float)) and quantity > 0):
         return "ITDD-VAL-10/quantity"
     if unit == "ML" and r9_compare(quantity, volume) != 0:
         return "ITDD-VAL-10/quantity"
     if unit == "ME" and r9_compare(quantity, float(concentration) * float(volume)) != 0:
         return "ITDD-VAL-10/quantity"
     route, mode = drug.route, drug.delivery_mode
-    if not (type(route) is str and route in rules.routes) or not (
-        type(mode) is str and mode in rules.delivery_modes
+    if not (type(route) is str and route in tables.routes) or not (
+        type(mode) is str and mode in tables.delivery_modes
     ):
         return "ITDD-VAL-10/route_mode"
     return None
@@ -181,10 +193,12 @@ def _drug_problem(view: ClaimView, line: Line) -> str | None:
 
 def val_10_drug_fields(view: ClaimView) -> GateDenial | None:
     """ITDD-VAL-10: drug-line fields, JW lines included, first problem of the first line."""
+    tables = view.tables
     for line in view.lines:
-        if line.drug is None:
+        drug = line.drug
+        if drug is None:
             continue
-        problem = _drug_problem(view, line)
-        if problem:
-            return gate_denial(view.policy, problem)
+        problem = _drug_problem(tables, drug)
+        if problem is not None:
+            return gate_denial(tables, problem)
     return None
