@@ -45,6 +45,8 @@ class ClaimView:
     # Per claim diagnosis (by index): every group of Appendix A, and the ITDD groups only.
     groups_of: list[frozenset[str]]
     itdd_groups_of: list[frozenset[str]]
+    # SAFE-01's DOS totals by (agent, route, DOS), summed once per claim (§5.5 step 9).
+    dose_totals: dict[tuple[str, object, date], float]
 
     def __init__(
         self,
@@ -58,6 +60,7 @@ class ClaimView:
         trigger = tables.trigger_procedure_code
         jw = tables.jw_modifier
         self.claim = claim
+        self.dose_totals = {}
         self.context = request.context
         self.policy = policy
         self.tables = tables

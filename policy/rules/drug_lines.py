@@ -197,13 +197,17 @@ def _dose_outlier(view: ClaimView, line: LineData, agent: str) -> bool:
         return False
     line_dos = view.line_dos
     day = line_dos[line.line_number]
-    total = 0.0
-    for other in view.drug_lines:  # ascending line_number, as §2.5 sums
-        assert other.drug is not None
-        if (
-            line_dos[other.line_number] == day
-            and other.drug.route == route
-            and product_of(view, other).agent == agent
-        ):
-            total += dose_mg(other.drug)
+    key = (agent, route, day)
+    total = view.dose_totals.get(key)
+    if total is None:  # once per agent, route and DOS: a claim of many lines stays linear
+        total = 0.0
+        for other in view.drug_lines:  # ascending line_number, as §2.5 sums
+            assert other.drug is not None
+            if (
+                line_dos[other.line_number] == day
+                and other.drug.route == route
+                and product_of(view, other).agent == agent
+            ):
+                total += dose_mg(other.drug)
+        view.dose_totals[key] = total
     return r9_compare(total, threshold) > 0
