@@ -31,6 +31,7 @@ from tests.integration.worker_image import (
     DATA_DIR,
     SASL_MECHANISM,
     SASL_USERNAME,
+    WEB_PORT,
     WORKER_UID,
     WorkerStack,
     broker_image,
@@ -108,7 +109,7 @@ def worker_env(stack: WorkerStack, name: str, password: str) -> dict[str, str]:
     settings = isolated_settings(
         stack.worker_bootstrap,
         name,
-        0,
+        WEB_PORT,  # not passed: the image's own
         Path(DATA_DIR),
         kafka_security_protocol="SASL_PLAINTEXT",
         kafka_sasl_mechanism=SASL_MECHANISM,
@@ -165,7 +166,8 @@ def test_worker_image_whole_stack(tmp_path: Path) -> None:
     scram = write_scram_credentials(tmp_path / "scram-credentials", password)
     with WorkerStack(*images, scram) as stack:
         # The test's side: the PLAINTEXT listener on 127.0.0.1.
-        host = isolated_settings(stack.host_bootstrap, name, 0, tmp_path / "data")
+        # The test's side serves nothing: any valid port will do.
+        host = isolated_settings(stack.host_bootstrap, name, WEB_PORT, tmp_path / "data")
         asyncio.run(ensure_topics(host))
         asyncio.run(load_feed(host, case_feed(cases, datetime.now(UTC).isoformat())))
 
