@@ -342,9 +342,16 @@ def test_worker_joins_running_one(
     assert_stall_bounds(stay, move)
     print(f"RECOVERY idle, caught-up lag gauge: {sorted(idle.items())}")
     # Claim topics only (each partition once, across the two workers), and 0 when caught up.
-    claim_topics = {settings.topic_submitted, settings.topic_by_member}
-    assert {topic for topic, _ in idle} == claim_topics
-    assert len(idle) == 2 * settings.partitions
+    # Every input of the group: the claim topics, the lifecycle's follow-ups (co-partitioned with
+    # the claims) and the business calendar (one partition).
+    co_partitioned = {
+        settings.topic_submitted,
+        settings.topic_by_member,
+        settings.topic_documentation,
+        settings.topic_reviews,
+    }
+    assert {topic for topic, _ in idle} == co_partitioned | {settings.topic_calendar}
+    assert len(idle) == 4 * settings.partitions + 1
     assert not any(idle.values())
 
 
