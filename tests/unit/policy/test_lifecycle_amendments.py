@@ -31,6 +31,7 @@ from tests.unit.policy.rulecases import (
     run,
     setter,
 )
+from tests.unit.policy.test_public_cases import CONFORMANCE_FIELDS
 from tests.unit.workers.replay.helpers import replay, write_lines
 from workers.cli import main
 from workers.stamp import stamp
@@ -42,23 +43,10 @@ SEED, WITH_RECORDS, THREE_MONTHS = "ITDD-TC-001", "ITDD-TC-002", "ITDD-TC-003"
 OUTLIER = "ITDD-TC-014"  # 25 mg intrathecal morphine, complete documentation: SAFE-01 pends
 BACLOFEN_0_9_MG = "ITDD-TC-064"  # pends SAFE-01 under 1.0.0 (0.8 mg), not under 1.1.0 (1.0 mg)
 REQUESTED = "2026-03-02"  # L.5: the seed pended P3 on this processing date
-CONFORMANCE = (
-    "decision",
-    "partial",
-    "claim_status_category",
-    "group_code",
-    "carc",
-    "rarc",
-    "x12_835_clp02",
-    "rule_ids",
-    "pend",
-    "line_decisions",
-    "informational_findings",
-)
 
 
 def conformance(record: Raw) -> Raw:
-    return {field: record[field] for field in CONFORMANCE}
+    return {field: record[field] for field in CONFORMANCE_FIELDS}
 
 
 def expected(case_id: str) -> Raw:
