@@ -20,7 +20,9 @@ from policy.engine import decide
 from tests.unit.conftest import CASES, request_of
 from tests.unit.policy.claim_lines import INFUMORPH, MITIGO, catheter_line, drug_line
 from tests.unit.policy.rulecases import (
+    AGG,
     FOLLOWUP_P3,
+    PAIN_MN,
     Expect,
     Mutation,
     Raw,
@@ -28,6 +30,8 @@ from tests.unit.policy.rulecases import (
     all_of,
     check,
     doc,
+    line_decision,
+    outcomes,
     run,
     setter,
 )
@@ -37,8 +41,6 @@ from workers.cli import main
 from workers.stamp import stamp
 
 VERSIONS = ("1.0.0", "1.1.0")
-AGG = ("ITDD-AGG-01", "ITDD-AGG-02")
-PAIN_MN = ("ITDD-MN-01", "ITDD-MN-05")
 SEED, WITH_RECORDS, THREE_MONTHS = "ITDD-TC-001", "ITDD-TC-002", "ITDD-TC-003"
 OUTLIER = "ITDD-TC-014"  # 25 mg intrathecal morphine, complete documentation: SAFE-01 pends
 BACLOFEN_0_9_MG = "ITDD-TC-064"  # pends SAFE-01 under 1.0.0 (0.8 mg), not under 1.1.0 (1.0 mg)
@@ -51,15 +53,6 @@ def conformance(record: Raw) -> Raw:
 
 def expected(case_id: str) -> Raw:
     return conformance(CASES[case_id]["expected"])
-
-
-def outcomes(record: Raw) -> list[tuple[int, str, str | None]]:
-    return [(d["line_number"], d["decision"], d["carc"]) for d in record["line_decisions"]]
-
-
-def line_decision(record: Raw, number: int) -> Raw:
-    found: Raw = next(d for d in record["line_decisions"] if d["line_number"] == number)
-    return found
 
 
 def review(line_number: Any = 2, determination: Any = "dose_appropriate", **fields: Any) -> Raw:
