@@ -40,7 +40,7 @@ unit: venv
 	$(BIN)/pytest -m "not integration" -q
 
 integration: setup
-	bash .ci/test-suite -m integration
+	bash .ci/test-suite integration
 
 check: venv
 	$(BIN)/ruff check .
@@ -70,7 +70,13 @@ worker-image:
 wheel-check:
 	bash .ci/wheel-check
 
-.PHONY: bench-e2e bench-e2e-lifecycle bench-e2e-smoke
+.PHONY: bench-e2e bench-e2e-lifecycle bench-e2e-smoke bench-recovery
+
+# bench/recovery: how long decisions stop through broker and worker faults (broker down 20 s,
+# a worker joining, leaving, killed, killed and restarted), on the integration tests' broker;
+# figures and targets printed, exactly one decision per claim asserted (about 6 min). CI runs it.
+bench-recovery: setup
+	bash .ci/test-suite bench/recovery/recovery_times.py -s
 
 # bench/e2e: raw aiokafka pipeline, Quix Streams app and our worker, each exactly-once and
 # at-least-once, on the same claims and one local broker, every peer running the worker's step:

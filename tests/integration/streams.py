@@ -3,6 +3,8 @@ public cases, each with its own ids (and, when asked, its own member)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,7 +14,9 @@ import orjson
 
 from models.request import parse_request
 from policy.engine import decide
-from workers.demo.driver import Record, envelope, follow_up
+from workers.demo.driver import Record, case_feed, envelope, follow_up, produce
+from workers.settings import Settings
+from workers.stream.topics import ensure_topics
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,10 @@ class StreamClaim:
 
 
 def claim_stream(
-    cases: list[Mapping[str, Any]], count: int, prefix: str = "GEN", distinct_members: bool = False
+    cases: Sequence[Mapping[str, Any]],
+    count: int,
+    prefix: str = "GEN",
+    distinct_members: bool = False,
 ) -> list[StreamClaim]:
     """`count` claim events cycling through the cases, each with its own claim and event id.
 
@@ -249,3 +256,19 @@ def lifecycle_stream(
             )
         )
     return out
+
+
+def feed_references(bootstrap: str, settings: Settings, cases: list[dict[str, Any]]) -> None:
+    asyncio.run(ensure_topics(settings))
+    feed = case_feed(cases, "2026-03-02T14:03:00Z")
+    asyncio.run(produce(bootstrap, settings.topic_eligibility, feed.eligibility))
+    asyncio.run(produce(bootstrap, settings.topic_prior_auth, feed.prior_auths))
+
+
+def assert_exactly_one_each(decisions: list[Any], expected: set[str]) -> None:
+    counts = Counter(record.key.decode() for record in decisions)
+    duplicated = sorted(claim_id for claim_id, n in counts.items() if n > 1)
+    lost = sorted(expected - set(counts))
+    unexpected = sorted(set(counts) - expected)
+    assert (lost[:5], duplicated[:5], unexpected[:5]) == ([], [], [])
+    assert len(decisions) == len(expected)

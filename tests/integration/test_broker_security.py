@@ -23,7 +23,12 @@ from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed
 from tests.integration.kafka_util import create_topics, unique_name
 from tests.integration.secure_broker import SecureBroker
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+# One xdist worker runs every test of the secured broker, so one such broker starts per run.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.timeout(180),
+    pytest.mark.xdist_group("secure-broker"),
+]
 
 TIMEOUT_MS = 10_000
 X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20

@@ -8,7 +8,6 @@ import asyncio
 import random
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,13 @@ from aiokafka import AIOKafkaProducer
 
 from tests.cases import load_cases
 from tests.integration.kafka_util import KafkaBroker
-from tests.integration.streams import claim_stream
+from tests.integration.streams import assert_exactly_one_each, claim_stream, feed_references
 from workers.demo.driver import (
     WorkerProcess,
-    case_feed,
     isolated_settings,
-    produce,
     read_settled,
 )
 from workers.settings import Settings
-from workers.stream.topics import ensure_topics
 
 pytestmark = pytest.mark.integration
 
@@ -63,22 +59,6 @@ async def kill_and_restart(worker: WorkerProcess, rng: random.Random, seconds: f
         worker.kill()
         worker.start()
     return len(moments)
-
-
-def feed_references(bootstrap: str, settings: Settings, cases: list[dict[str, Any]]) -> None:
-    asyncio.run(ensure_topics(settings))
-    feed = case_feed(cases, "2026-03-02T14:03:00Z")
-    asyncio.run(produce(bootstrap, settings.topic_eligibility, feed.eligibility))
-    asyncio.run(produce(bootstrap, settings.topic_prior_auth, feed.prior_auths))
-
-
-def assert_exactly_one_each(decisions: list[Any], expected: set[str]) -> None:
-    counts = Counter(record.key.decode() for record in decisions)
-    duplicated = sorted(claim_id for claim_id, n in counts.items() if n > 1)
-    lost = sorted(expected - set(counts))
-    unexpected = sorted(set(counts) - expected)
-    assert (lost[:5], duplicated[:5], unexpected[:5]) == ([], [], [])
-    assert len(decisions) == len(expected)
 
 
 def test_sigkill_five_times_mid_stream_loses_and_duplicates_nothing(

@@ -29,10 +29,10 @@ from aiokafka import AIOKafkaProducer
 
 from models.envelope import member_id_of
 from tests.cases import load_cases
+from tests.integration.gauges import assert_covers_every_input, lag_gauge
 from tests.integration.kafka_util import header_map, key_partition
 from tests.integration.streams import claim_stream
 from tests.integration.test_dlq import DLQ_HEADERS
-from tests.integration.test_worker_recovery import lag_gauge
 from workers.demo.driver import (
     Record,
     WorkerProcess,
@@ -262,6 +262,7 @@ def test_a_claim_waiting_for_eligibility_from_the_future_holds_no_other_claim(
     released_at = min(decided_at(decided[f"CLM-FUTURE-{n}"]) for n in (1, 2))
     assert max(decided_at(decided[claim]) for claim in expected) < released_at
     assert ready and lag and not any(lag.values())
+    assert_covers_every_input(lag, settings)
     for claim in ("CLM-FUTURE-1", "CLM-FUTURE-2"):
         assert decided[claim]["rule_ids"] == ["ITDD-ELIG-01"]
         # The grace counts from when the worker read the claim, not from its occurred_at.

@@ -32,6 +32,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from tests.cases import load_cases
+from tests.integration.gauges import assigned
 from tests.integration.kafka_util import KafkaBroker, header_map, key_partition
 from tests.integration.streams import (
     DOCUMENTATION,
@@ -41,7 +42,6 @@ from tests.integration.streams import (
     lifecycle_stream,
 )
 from tests.integration.test_dlq import DLQ_HEADERS
-from tests.integration.test_worker_recovery import assigned
 from workers.cli import main
 from workers.commands.calendar import KEY as CALENDAR_KEY
 from workers.commands.calendar import opened_event
@@ -57,7 +57,8 @@ from workers.demo.driver import (
 from workers.settings import Settings
 from workers.stream.topics import ensure_topics
 
-pytestmark = pytest.mark.integration
+# One xdist worker runs the module: its workers and topics are module fixtures, started once.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("lifecycle")]
 
 # Past every documentation deadline of the streams (2026-03-02 + 45 days = 2026-04-16).
 CALENDAR_DATE = "2026-04-17"

@@ -38,7 +38,8 @@ from workers.demo.driver import (
 from workers.settings import ENV_PREFIX, Settings
 from workers.stream.topics import ensure_topics
 
-pytestmark = pytest.mark.integration
+# One xdist worker runs every test of the secured broker, so one such broker starts per run.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("secure-broker")]
 
 FAILURE_DEADLINE_S = 60.0
 

@@ -1,5 +1,6 @@
-"""Recovery time, measured (issue 13): how long decisions stop flowing, as a read_committed
-consumer of the decision topic sees them, while claims stream in at a modest rate and
+"""Recovery times, measured (issues 13 and 18): how long decisions stop flowing, as a
+read_committed consumer of the decision topic sees them, while claims stream in at a modest rate
+and
 
 * the broker is stopped for ~20 s and started again (seconds from broker ready to the first
   decision readable),
@@ -8,20 +9,25 @@ consumer of the decision topic sees them, while claims stream in at a modest rat
   decisions, for the partitions that stay with their worker and for the partitions that move
   (or, restarted, come back).
 
+A benchmark, not a test (DEVELOPERS.md: performance targets live in benchmarks, never as timed
+assertions in tests): each scenario prints its figures and each target as met or missed. What
+it does assert is correctness: exactly one decision per claim through every fault. It runs on
+the integration tests' broker fixtures (`bench/recovery/conftest.py`):
+`make bench-recovery`, or `bash .ci/test-suite bench/recovery/recovery_times.py -s`; CI runs it
+after the tests. Until issue 19 these scenarios were tests/integration/test_worker_recovery.py
+(370 s of the 806 s integration suite).
+
 The two workers are static members (an instance id each, as the pods of the Deployment are):
 a restart under the same id within the session resumes without a rebalance (issue 18).
 
 Each claim is sent to the submitted partition equal to its member's by-member partition, so a
-claim's two hops run on one partition k and a decision's gap belongs to partition k. The figures
-are printed (`-s`); the assertions are generous bounds (a noisy 2-core machine must not turn a
-measurement into a flake) plus exactly one decision per claim.
+claim's two hops run on one partition k and a decision's gap belongs to partition k.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import re
 import time
 import uuid
 from collections import defaultdict
@@ -34,9 +40,14 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from tests.cases import load_cases
+from tests.integration.gauges import assert_covers_every_input, assigned, wait_idle_lag
 from tests.integration.kafka_util import KafkaBroker, key_partition
-from tests.integration.streams import StreamClaim, claim_stream
-from tests.integration.test_worker_crash import assert_exactly_one_each, feed_references
+from tests.integration.streams import (
+    StreamClaim,
+    assert_exactly_one_each,
+    claim_stream,
+    feed_references,
+)
 from workers.demo.driver import WorkerProcess, isolated_settings
 from workers.settings import Settings
 
@@ -141,35 +152,6 @@ async def tail(bootstrap: str, topic: str, flow: Flow, stop: asyncio.Event) -> N
         await consumer.stop()
 
 
-def lag_gauge(worker: WorkerProcess) -> dict[tuple[str, int], float]:
-    """`claims_consumer_lag_messages` of the worker: {(topic, partition): lag}."""
-    try:
-        text = worker.metrics()
-    except OSError:
-        return {}
-    out = {}
-    for labels, value in re.findall(r"claims_consumer_lag_messages\{([^}]*)\} (\S+)", text):
-        fields = dict(re.findall(r'(\w+)="([^"]*)"', labels))
-        out[fields["topic"], int(fields["partition"])] = float(value)
-    return out
-
-
-def assigned(worker: WorkerProcess, topic: str) -> set[int]:
-    """The worker's partitions of `topic`, from the labels of its lag gauge."""
-    return {partition for (name, partition) in lag_gauge(worker) if name == topic}
-
-
-def wait_idle_lag(workers: list[WorkerProcess], timeout: float = 20.0) -> dict[Any, float]:
-    """The lag gauges of caught-up workers once all read 0 (or whatever they read at the
-    timeout)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        gauges = {key: lag for w in workers for key, lag in lag_gauge(w).items()}
-        if (gauges and not any(gauges.values())) or time.monotonic() > deadline:
-            return gauges
-        time.sleep(0.5)
-
-
 def settings_for(name: str, port: int, data_dir: Path, bootstrap: str) -> Settings:
     return isolated_settings(bootstrap, name, port, data_dir, eligibility_grace_seconds=0)
 
@@ -271,7 +253,7 @@ def test_broker_down_20s_decisions_flow_again(
     check_exactly_once(flow, claims, sent)
     # Issue 13's target; measured 1.8-2.0 s (before: 3.6-4.2 s after the ready line, with
     # faust's ≈ 10 s recovery wait overlapping the broker's start).
-    assert back <= 15.0
+    target("first decision after the broker is back", back, 15.0)
 
 
 def _two_workers(
@@ -339,19 +321,10 @@ def test_worker_joins_running_one(
         end=moments["ready"] + 20,
     )
     check_exactly_once(flow, claims, sent)
-    assert_stall_bounds(stay, move)
+    stall_targets(stay, move)
     print(f"RECOVERY idle, caught-up lag gauge: {sorted(idle.items())}")
-    # Claim topics only (each partition once, across the two workers), and 0 when caught up.
-    # Every input of the group: the claim topics, the lifecycle's follow-ups (co-partitioned with
-    # the claims) and the business calendar (one partition).
-    co_partitioned = {
-        settings.topic_submitted,
-        settings.topic_by_member,
-        settings.topic_documentation,
-        settings.topic_reviews,
-    }
-    assert {topic for topic, _ in idle} == co_partitioned | {settings.topic_calendar}
-    assert len(idle) == 4 * settings.partitions + 1
+    # Across the two workers, each partition of every input once, and 0 when caught up.
+    assert_covers_every_input(idle, settings)
     assert not any(idle.values())
 
 
@@ -399,26 +372,32 @@ def test_worker_leaves_two(
     check_exactly_once(flow, claims, sent)
     if how == "sigterm":
         # A static member leaves by itself on SIGTERM (workers/broker/static_member.py).
-        assert_stall_bounds(stay, move)
+        stall_targets(stay, move)
     elif how == "sigkill":
         # A crashed member that does not come back keeps its partitions until its session
         # expires (8 s by default), and so may the partitions that stay: the decision topic's
         # partitions are shared, and the dead worker's open transaction holds their last
         # stable offset until the new owner of its partition fences it. Issue 18's target:
         # ≤ 12 s (measured in workers/README.md, "Recovery times").
-        assert move <= settings.session_timeout_seconds + 10.0
-        assert stay <= settings.session_timeout_seconds + 10.0
+        target("partitions that move", move, settings.session_timeout_seconds + 10.0)
+        target("partitions that stay", stay, settings.session_timeout_seconds + 10.0)
     else:
         # Restarted at once under its instance id: it takes its place back without a
         # rebalance, and its partitions wait only for the restart (issue 18's target: ≤ 5 s;
         # the bound is generous for a loaded machine). Before static membership: 11-15 s.
-        assert move <= 15.0
-        assert stay <= 15.0
+        target("partitions that move", move, 15.0)
+        target("partitions that stay", stay, 15.0)
 
 
-def assert_stall_bounds(stay: float, move: float) -> None:
+def stall_targets(stay: float, move: float) -> None:
     """Issue 13: partitions that stay stop ≤ 2 s, those that move ≤ 10 s. Measured with the
     exactly-once pipeline: stay 0.3-0.9 s, move 0.3-1.7 s (faust agents: 1.8-2.1 / 2.2-2.3 s
     with prompt recovery, 12.6-12.7 / 11.5-14.9 s before it)."""
-    assert move <= 10.0
-    assert stay <= 2.0
+    target("partitions that move", move, 10.0)
+    target("partitions that stay", stay, 2.0)
+
+
+def target(what: str, seconds: float, bound: float) -> None:
+    """A target printed as met or missed: a noisy machine never turns a figure into a failure."""
+    verdict = "met" if seconds <= bound else "MISSED"
+    print(f"RECOVERY target {what}: {seconds:.1f} s <= {bound:.1f} s: {verdict}")
