@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import GroupCoordinatorNotAvailableError
 
 from tests.cases import load_cases
 from tests.integration.kafka_util import create_topics
@@ -93,7 +94,16 @@ def _committed(broker: SecureBroker, group: str) -> dict[Any, Any]:
         admin = AIOKafkaAdminClient(bootstrap_servers=broker.plaintext_bootstrap)
         await admin.start()
         try:
-            return dict(await admin.list_consumer_group_offsets(group))
+            # A broker whose offsets topic does not exist yet creates it on this first ask
+            # and answers "coordinator not available" meanwhile: asked again until it exists.
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    return dict(await admin.list_consumer_group_offsets(group))
+                except GroupCoordinatorNotAvailableError:
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.5)
         finally:
             await admin.close()
 

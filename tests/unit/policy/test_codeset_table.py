@@ -9,17 +9,27 @@ after upgrading simple-icd-10-cm: `python -m tests.unit.policy.test_codeset_tabl
 from __future__ import annotations
 
 import gzip
+from functools import cache
 from pathlib import Path
-
-import simple_icd_10_cm as icd
+from types import ModuleType
 
 from policy.codeset import TABLE, WRITTEN_FORM, tabular
 
 SHIPPED = Path(__file__).resolve().parents[3] / "policy" / "data" / TABLE
 
 
+@cache
+def library() -> ModuleType:
+    """simple-icd-10-cm, imported when a test runs, not when tests are collected: its import
+    parses the XML tabular (≈ 4 s), which every parallel test process would pay."""
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
 def build_table() -> bytes:
     """One code a line in simple-icd-10-cm's order, a header (not a leaf) marked with `*`."""
+    icd = library()
     lines = [
         code if icd.is_leaf(code) else f"{code}*"
         for code in icd.get_all_codes(True)
@@ -34,7 +44,7 @@ def test_the_shipped_table_is_simple_icd_10_cm_s() -> None:
 
 
 def test_the_table_says_billable_or_header_as_simple_icd_10_cm_does() -> None:
-    table = tabular()
+    table, icd = tabular(), library()
     for code in ("M96.1", "R25.2", "G35", "G35.A", "M96", "C79.49", "Z99.89"):
         expected = icd.is_leaf(code) if icd.is_valid_item(code) else None
         assert table.get(code) == expected, code
