@@ -21,7 +21,6 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainValidator,
-    StrictInt,
     StrictStr,
     ValidationError,
     WithJsonSchema,
@@ -29,7 +28,7 @@ from pydantic import (
 )
 
 from models import json_codec
-from models.request import IsoDateStr, StructureError, parse_request
+from models.request import ClinicalReviewEntry, IsoDateStr, StructureError, parse_request
 
 SCHEMA_VERSION = 1
 
@@ -122,18 +121,6 @@ class DocumentationReceivedEnvelope(_Envelope):
     claim_id: NonEmptyStr
     member_id: NonEmptyStr
     documentation: dict[str, Any]
-
-
-class ClinicalReviewEntry(BaseModel):
-    """One determination (L.1 values). Other keys are ignored, as in every envelope: the worker
-    adds `reviewed_on` itself (L.3), so a producer's own is not taken."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    line_number: StrictInt = Field(ge=1)
-    rule: Literal["ITDD-SAFE-01"]
-    determination: Literal["dose_appropriate", "dose_not_appropriate"]
-    reviewer_role: Literal["pharmacist", "medical_director"]
 
 
 class ClinicalReviewCompletedEnvelope(_Envelope):

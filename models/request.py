@@ -17,6 +17,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Field,
     StrictInt,
     StrictStr,
     ValidationError,
@@ -180,13 +181,22 @@ ReviewDetermination = Literal["dose_appropriate", "dose_not_appropriate"]
 
 # Choice: L.1's "objects each with exactly those value types and allowed values" is read as
 # every named field having its type and value; other keys are ignored, as everywhere in §E.3.
-class ClinicalReview(_Lenient):
-    """A pharmacist's or medical director's determination on a SAFE-01 dose outlier (L.1)."""
+class ClinicalReviewEntry(_Lenient):
+    """One determination (L.1 values). Other keys are ignored, as in every envelope: the worker
+    adds `reviewed_on` itself (L.3), so a producer's own is not taken."""
 
-    line_number: Annotated[StrictInt, AfterValidator(_at_least_one)]
+    # `ge=1` rather than `_at_least_one`: the bound is then in both JSON Schemas (the review
+    # event's, for producers, and the snapshot's), with pydantic's own message.
+    line_number: StrictInt = Field(ge=1)
     rule: Literal["ITDD-SAFE-01"]
     determination: ReviewDetermination
     reviewer_role: Literal["pharmacist", "medical_director"]
+
+
+# A review event's entry as the snapshot keeps it: with the date the worker received it.
+class ClinicalReview(ClinicalReviewEntry):
+    """A pharmacist's or medical director's determination on a SAFE-01 dose outlier (L.1)."""
+
     reviewed_on: IsoDateStr
 
 

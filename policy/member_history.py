@@ -13,7 +13,7 @@ the next claim of the member always sees it:
 - `pending`: per claim id, what is kept of a pended claim until a follow-up finalizes it
   (policy/lifecycle.py, claim-lifecycle.md L.4 item 1);
 - `parked`: events waiting for the member's eligibility record, in arrival order (the
-  claim-before-eligibility race: workers/stream/step.py), so no other member waits with them.
+  claim-before-eligibility race: workers/stream/step/member.py), so no other member waits with them.
 
 Which drug lines count as history and what a snapshot holds are policy knowledge, so they live
 here; pure functions over plain data, the stream worker does the I/O.

@@ -8,14 +8,14 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from policy.downstream.notice import PlanConfig
 from workers.broker.connection import KafkaConnection
 from workers.broker.preflight import AccessNeeds, check_access
 from workers.data_dir import require_writable
 from workers.logging_setup import configure_logging, get_logger
 from workers.settings import Settings
-from workers.stream.app import build
+from workers.stream.app import build, notice_plan
 from workers.stream.faust_app import create_app, serve
-from workers.stream.hops import notice_plan
 from workers.stream.runtime.names import transactional_id
 from workers.stream.runtime.versions import check_versions
 from workers.stream.topics import ensure_topics, topic_specs
@@ -48,19 +48,20 @@ def run_worker(settings: Settings) -> int:
     configure_logging(settings.log_format, settings.log_level)
     check_versions()
     require_writable(settings.data_dir)
-    notice_plan(settings)  # a bad plan file is one line before anything is created
-    return asyncio.run(serve_worker(settings))
+    plan = notice_plan(settings)  # a bad plan file is one line before anything is created
+    return asyncio.run(serve_worker(settings, plan))
 
 
-async def serve_worker(settings: Settings) -> int:
+async def serve_worker(settings: Settings, plan: PlanConfig | None) -> int:
     """The worker from its topics' check to its stop: 0 once stopped by a signal,
-    PIPELINE_FAILED when its stream loop failed, WORKER_FAILED when anything else crashed."""
+    PIPELINE_FAILED when its stream loop failed, WORKER_FAILED when anything else crashed.
+    `plan`: the notices' plan configuration, as `run_worker` loaded it."""
     connection = KafkaConnection.from_settings(settings)
     await check_access(
         connection, access_needs(settings), timeout_s=settings.kafka_connect_timeout_seconds
     )
     await ensure_topics(settings)
-    worker = build(settings, asyncio.Event())
+    worker = build(settings, asyncio.Event(), plan)
     app = create_app(settings, [worker.pipeline], worker.tasks, worker.routes())
     log.info(
         "worker starting",

@@ -6,6 +6,6 @@ two-hop pipeline (the Python ceiling for this topology), a Quix Streams applicat
 the other, and reports backlog throughput, CPU per claim (peer and broker) and latency at
 steady offered loads; with `--follow-ups`, also a backlog where earlier pends are followed up by
 records received (the claim lifecycle). Every peer runs the worker's own step per record
-(`engine.py` over workers/stream/step.py), so the differences are the stream machinery,
+(`engine.py` over workers/stream/step/), so the differences are the stream machinery,
 nothing else.
 """

@@ -1,12 +1,12 @@
 """The one place the benchmark touches the project's internals: the worker's pure step.
 
 Every peer (raw pipeline, Quix app) calls per record exactly what the worker's hops call
-(workers/stream/hops.py): `step.intake` for a claim and `step.intake_follow_up` for records
-received (hop 1), `step.by_member` with the member's state and a `Tables` of the reference data
-(hop 2). So a ratio between peers compares pipelines, not engines, and a change of the step is
-measured in every peer at once. What is left here is what a pipeline supplies around the step:
-a consumed record as the step reads it, the tables of the moment, where each output goes, and
-the member state as bytes or text.
+(workers/stream/hops.py): `intake` for a claim and `intake_follow_up` for records received
+(hop 1, workers/stream/step/intake.py), `by_member` with the member's state and a `Tables` of
+the reference data (hop 2, workers/stream/step/member.py). So a ratio between peers compares
+pipelines, not engines, and a change of the step is measured in every peer at once. What is
+left here is what a pipeline supplies around the step: a consumed record as the step reads it,
+the tables of the moment, where each output goes, and the member state as bytes or text.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import Any
 
 from models.envelope import decode_documentation
 from policy.member_history import MemberState
-from workers.stream import step
-from workers.stream.step import Destination, Inbound, Outcome, Output, Tables
+from workers.stream.step.intake import intake, intake_follow_up
+from workers.stream.step.member import by_member
+from workers.stream.step.outcome import Destination, Inbound, Outcome, Output, Tables
 
 from .config import MAX_MESSAGE_BYTES, PeerConfig
 
@@ -48,7 +49,7 @@ LIMITS = {Destination.FORWARD: MAX_MESSAGE_BYTES, Destination.DECISION: MAX_MESS
 
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A consumed record as the step reads it (`step.Inbound`), for pipelines whose records are
+    """A consumed record as the step reads it (`Inbound`), for pipelines whose records are
     not aiokafka's (Quix hands the value, key and headers; the coordinates come from its
     message context)."""
 
@@ -84,11 +85,11 @@ class Engine:
 
     def intake(self, message: Inbound) -> Outcome:
         """Hop 1 of a claim: forwarded re-keyed by member, or a dead letter."""
-        return step.intake(message, self._forward_limit)
+        return intake(message, self._forward_limit)
 
     def intake_documentation(self, message: Inbound) -> Outcome:
         """Hop 1 of records received: forwarded to the member of the pended claim."""
-        return step.intake_follow_up(message, decode_documentation, self._forward_limit)
+        return intake_follow_up(message, decode_documentation, self._forward_limit)
 
     def by_member(self, message: Inbound, state: MemberState) -> Outcome:
         """Hop 2: `state` (changed in place) and the outputs; `Outcome.state` is not None when
@@ -97,9 +98,7 @@ class Engine:
         # the record, no FHIR or notice topic; no business date, which only the worker's sweep
         # reads (the bench sends no PA update or calendar event to sweep for).
         tables = Tables(references=self._references, now=datetime.now(UTC), limits=self._limits)
-        return step.by_member(
-            message, state, tables, clock=time.time(), grace_seconds=GRACE_SECONDS
-        )
+        return by_member(message, state, tables, clock=time.time(), grace_seconds=GRACE_SECONDS)
 
 
 def routes(config: PeerConfig) -> dict[Destination, str]:

@@ -10,9 +10,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from policy.downstream.notice import NoticeError, PlanConfig, load_plan_config, sample_plan_config
 from workers.broker.connection import KafkaConnection
 from workers.broker.static_member import StaticMemberConsumer
 from workers.broker.watch import BrokerWatch
+from workers.errors import SettingsError
 from workers.settings import Settings
 from workers.stream.hops import Hops
 from workers.stream.limits import topic_limits
@@ -20,7 +22,7 @@ from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
 from workers.stream.runtime.loop import Pipeline, PipelineConfig
 from workers.stream.runtime.names import changelog_topic
-from workers.stream.step import Destination
+from workers.stream.step.outcome import Destination
 from workers.stream.topics import DLQ_HEADROOM
 from workers.stream.web import Endpoint, endpoints
 
@@ -106,11 +108,26 @@ async def learn_limits(settings: Settings, hops: Hops) -> None:
     )
 
 
-def build(settings: Settings, stop: asyncio.Event) -> Worker:
-    """The pipeline, the reference tables, the broker probe and the metrics that read them."""
+def notice_plan(settings: Settings) -> PlanConfig | None:
+    """The plan configuration notices are written with, when notices are published; a bad or
+    missing file is a SettingsError (one line). Loaded once, by the runner before anything is
+    created, and handed to `build`."""
+    if settings.topic_notices is None:
+        return None
+    if settings.plan_config_file is None:
+        return sample_plan_config()
+    try:
+        return load_plan_config(settings.plan_config_file)
+    except NoticeError as error:
+        raise SettingsError(f"CLAIMS_ADJ_PLAN_CONFIG_FILE: {error}") from None
+
+
+def build(settings: Settings, stop: asyncio.Event, plan: PlanConfig | None) -> Worker:
+    """The pipeline, the reference tables, the broker probe and the metrics that read them;
+    `plan` is `notice_plan(settings)`."""
     metrics = Metrics()
     references = ReferenceTables(settings)
-    hops = Hops(settings, references, metrics)
+    hops = Hops(settings, references, metrics, plan)
     # A failed stream loop stops the worker the way a SIGTERM does (the runner exits 70).
     pipeline = Pipeline(pipeline_config(settings, hops), hops.observe, on_failure=stop.set)
     broker = BrokerWatch(KafkaConnection.from_settings(settings))

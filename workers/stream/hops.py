@@ -1,4 +1,4 @@
-"""The hops of the worker, between Kafka messages and the pure step (workers/stream/step.py).
+"""The hops of the worker, between Kafka messages and the pure step (workers/stream/step/).
 
 Hop 1 reads the claim, documentation, review and calendar topics and forwards each valid event
 re-keyed by member; hop 2 reads the by-member topic, where a member's claims, follow-ups and
@@ -21,22 +21,18 @@ from typing import Any
 from aiokafka import ConsumerRecord
 
 from models.envelope import decode_documentation, decode_review
-from policy.downstream.notice import (
-    NoticeError,
-    PlanConfig,
-    load_plan_config,
-    sample_plan_config,
-)
+from policy.downstream.notice import PlanConfig
 from policy.lifecycle import business_days_between
 from policy.member_history import MemberState
-from workers.errors import SettingsError
 from workers.logging_setup import get_logger
 from workers.settings import Settings
-from workers.stream import step
 from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
 from workers.stream.runtime.changelog import State
-from workers.stream.step import Destination, Outcome, Tables
+from workers.stream.step import intake
+from workers.stream.step.member import by_member, release
+from workers.stream.step.outcome import Destination, Outcome, Tables
+from workers.stream.step.pended import reconcile
 
 log = get_logger(__name__)
 
@@ -67,12 +63,20 @@ FAILURES = {
 class Hops:
     """The hops, the sweep, and the observer of their outcomes."""
 
-    def __init__(self, settings: Settings, references: ReferenceTables, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        references: ReferenceTables,
+        metrics: Metrics,
+        notice_plan: PlanConfig | None,
+    ) -> None:
+        """`notice_plan`: the plan configuration notices are written with (workers/stream/app.py
+        `notice_plan`, loaded once at start); None when no notices are published."""
         self._settings = settings
         self._references = references
         self._metrics = metrics
         self.limits: dict[Destination, int] = {}
-        self._notice_plan = notice_plan(settings)
+        self._notice_plan = notice_plan
         self._waiting: dict[int, _Waiting] = defaultdict(_Waiting)
         # Partitions opened before the reference tables were loaded: reconciled once they are.
         self._unreconciled: set[int] = set()
@@ -81,20 +85,20 @@ class Hops:
     # -- hop 1 ------------------------------------------------------------------------------
 
     async def intake(self, message: ConsumerRecord[Any, Any], state: State) -> Outcome:
-        return step.intake(message, self.limits.get(Destination.FORWARD))
+        return intake.intake(message, self.limits.get(Destination.FORWARD))
 
     async def intake_documentation(
         self, message: ConsumerRecord[Any, Any], state: State
     ) -> Outcome:
-        return step.intake_follow_up(
+        return intake.intake_follow_up(
             message, decode_documentation, self.limits.get(Destination.FORWARD)
         )
 
     async def intake_review(self, message: ConsumerRecord[Any, Any], state: State) -> Outcome:
-        return step.intake_follow_up(message, decode_review, self.limits.get(Destination.FORWARD))
+        return intake.intake_follow_up(message, decode_review, self.limits.get(Destination.FORWARD))
 
     async def intake_calendar(self, message: ConsumerRecord[Any, Any], state: State) -> Outcome:
-        return step.intake_calendar(message)
+        return intake.intake_calendar(message)
 
     # -- hop 2 ------------------------------------------------------------------------------
 
@@ -103,7 +107,7 @@ class Hops:
         await self._references.loaded.wait()
         key = message.key
         member = _member_state(state, key)
-        outcome = step.by_member(
+        outcome = by_member(
             message,
             member,
             self._tables(message.partition),
@@ -138,7 +142,7 @@ class Hops:
         tables = self._tables(partition)
         clock = time.time()
         for key in sorted(waiting.parked):
-            outcome = step.release(state[key], tables, clock=clock)
+            outcome = release(state[key], tables, clock=clock)
             if outcome is not None:
                 self._note(partition, key, state[key])
                 if outcome.event_date is not None:
@@ -156,7 +160,7 @@ class Hops:
         waiting.date_changed = False
         waiting.revived.clear()
         for key in keys:
-            outcome = step.reconcile(state[key], tables, changed_pas)
+            outcome = reconcile(state[key], tables, changed_pas)
             if outcome is not None:
                 self._note(partition, key, state[key])
                 yield key, outcome
@@ -279,18 +283,6 @@ class Hops:
                 )
         if outcome.occurred_at is not None and outcome.records:
             metrics.latency.observe(max(0.0, time.time() - outcome.occurred_at))
-
-
-def notice_plan(settings: Settings) -> PlanConfig | None:
-    """The plan configuration member notices are written with, when notices are published."""
-    if settings.topic_notices is None:
-        return None
-    if settings.plan_config_file is None:
-        return sample_plan_config()
-    try:
-        return load_plan_config(settings.plan_config_file)
-    except NoticeError as error:
-        raise SettingsError(f"CLAIMS_ADJ_PLAN_CONFIG_FILE: {error}") from None
 
 
 def _member_state(state: State, key: bytes | None) -> MemberState:

@@ -2,8 +2,8 @@
 
 A send the broker refuses as too large fails its transaction, and the same record would fail
 again on every retry: a claim stuck forever. So the step checks an output's size against these
-limits before it is sent (workers/stream/step.py makes a decision that cannot fit a small P2
-`internal_error` pend), and the producer's own `max_request_size` caps them too.
+limits before it is sent (workers/stream/step/publish.py makes a decision that cannot fit a
+small P2 `internal_error` pend), and the producer's own `max_request_size` caps them too.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from workers import runner
+from workers.errors import SettingsError
 from workers.settings import Settings
 from workers.stream.app import Worker, build
 
@@ -51,8 +52,8 @@ def stand_in(monkeypatch: pytest.MonkeyPatch, on_start: str) -> list[Loop]:
     async def wait() -> None:
         await asyncio.Event().wait()
 
-    def build_with_loop(settings: Settings, stop: asyncio.Event) -> Worker:
-        worker = build(settings, stop)
+    def build_with_loop(settings: Settings, stop: asyncio.Event, plan: None) -> Worker:
+        worker = build(settings, stop, plan)
         made.append(Loop(stop, on_start))
         worker.pipeline = made[-1]  # type: ignore[assignment]
         worker.references.run = worker.broker.run = wait  # type: ignore[method-assign]
@@ -86,8 +87,19 @@ async def test_exit_status(
 ) -> None:
     loops = stand_in(monkeypatch, on_start)
     with capture_logs() as logs:
-        assert await runner.serve_worker(settings) == status
+        assert await runner.serve_worker(settings, None) == status
     assert loops[-1].stopped
     events = [entry["event"] for entry in logs if entry["log_level"] != "debug"]
     assert events[0] == "worker starting"
     assert logged is None or logged in events
+
+
+def test_a_bad_plan_file_stops_the_worker_before_anything_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "configure_logging", lambda *args: None)
+    monkeypatch.setattr(runner, "serve_worker", pytest.fail)  # never reached
+    plan = tmp_path / "missing.json"
+    settings = Settings(data_dir=tmp_path / "data", topic_notices="n", plan_config_file=plan)
+    with pytest.raises(SettingsError, match=r"^CLAIMS_ADJ_PLAN_CONFIG_FILE: "):
+        runner.run_worker(settings)

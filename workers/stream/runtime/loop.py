@@ -49,7 +49,7 @@ from workers.logging_setup import get_logger
 from workers.stream.runtime.changelog import ChangelogReader, State
 from workers.stream.runtime.names import transactional_id
 from workers.stream.runtime.tasks import PartitionTask, TaskFailed, TransactionalTask
-from workers.stream.step import Destination, Outcome
+from workers.stream.step.outcome import Destination, Outcome
 
 log = get_logger(__name__)
 

@@ -1,4 +1,4 @@
-"""Claims' lives made by the worker's own pure step (workers/stream/step.py), written down as a
+"""Claims' lives made by the worker's own pure step (workers/stream/step/), written down as a
 file of events (workers/replay/events_file.py): the input events and each published record with
 its `input.event_id` and `enrichment.snapshot` headers, in the order they happened."""
 
@@ -22,8 +22,10 @@ from workers.replay.report import ReplayReport
 from workers.replay.sinks import FileSink
 from workers.replay.sources import FileSource
 from workers.replay.work import ReplayOptions
-from workers.stream import step
-from workers.stream.step import Destination
+from workers.stream.step.member import adjudicate
+from workers.stream.step.outcome import Destination, Origin, Outcome
+from workers.stream.step.outcome import Tables as StepTables
+from workers.stream.step.pended import follow_up, reconcile
 
 NOW = datetime(2026, 3, 2, 14, 3, tzinfo=UTC)
 
@@ -67,15 +69,15 @@ class Life:
                 life.references.prior_auths[pa["pa_number"]] = pa
         return life
 
-    def tables(self) -> step.Tables:
+    def tables(self) -> StepTables:
         date = max(filter(None, (self.calendar, self.latest)), default=None)
-        return step.Tables(self.references, NOW, business_date=date)
+        return StepTables(self.references, NOW, business_date=date)
 
     def submit(self, given: dict[str, Any]) -> None:
         claim = given["claim"]
         value = self._event("claim.submitted", given["context"]["processing_date"], claim=claim)
         member = self._member(claim["member"]["member_id"])
-        self._published(step.adjudicate(decode_forwarded(value), member, self.tables()))
+        self._published(adjudicate(decode_forwarded(value), member, self.tables()))
 
     def document(self, given: dict[str, Any], documentation: dict[str, Any], date: str) -> None:
         value = self._follow_up(given, "claim.documentation_received", date, documentation)
@@ -148,17 +150,17 @@ class Life:
 
     def _follow(self, given: dict[str, Any], event: Any, value: bytes) -> None:
         self.latest = max(self.latest or "", event.processing_date)
-        origin = step.Origin(None, "follow-ups", 0, self._ids)
+        origin = Origin(None, "follow-ups", 0, self._ids)
         member = self._member(given["claim"]["member"]["member_id"])
-        self._published(step.follow_up(event, origin, value, member, self.tables()))
+        self._published(follow_up(event, origin, value, member, self.tables()))
 
     def _reconcile(self, changed_pas: set[str] | None) -> None:
         for member in self.members.values():
-            outcome = step.reconcile(member, self.tables(), changed_pas)
+            outcome = reconcile(member, self.tables(), changed_pas)
             if outcome is not None:
                 self._published(outcome)
 
-    def _published(self, outcome: step.Outcome) -> None:
+    def _published(self, outcome: Outcome) -> None:
         for output in outcome.outputs:
             if output.destination is not Destination.DECISION:
                 continue

@@ -1,4 +1,5 @@
-"""The worker's parts from its settings: readiness is every check of the parts."""
+"""The worker's parts from its settings: readiness is every check of the parts; the notices'
+plan configuration, or one line naming the file that is not one."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from policy.downstream.notice import sample_plan_config
+from workers.errors import SettingsError
 from workers.settings import Settings
-from workers.stream.app import build, readiness
+from workers.stream.app import build, notice_plan, readiness
 
 NOT_READY = {
     "broker_connected": False,
@@ -25,7 +28,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def test_readiness_is_every_check_of_the_parts(settings: Settings) -> None:
-    worker = build(settings, asyncio.Event())
+    worker = build(settings, asyncio.Event(), None)
     assert readiness(worker) == NOT_READY
     worker.broker.connected = True
     worker.references.loaded.set()
@@ -34,3 +37,25 @@ def test_readiness_is_every_check_of_the_parts(settings: Settings) -> None:
     assert set(readiness(worker).values()) == {True}
     worker.stop.set()  # a signal or a failed stream loop: no longer alive
     assert worker.routes()["/healthz"]().status == 503
+
+
+def test_the_plan_configuration_only_when_notices_are_published(tmp_path: Path) -> None:
+    assert notice_plan(Settings(data_dir=tmp_path)) is None
+    assert notice_plan(Settings(data_dir=tmp_path, topic_notices="n")) == sample_plan_config()
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"), [(None, "No such file or directory"), ("{not json", "not JSON")]
+)
+def test_a_bad_or_missing_plan_file_is_one_line_naming_the_setting(
+    tmp_path: Path, content: str | None, reason: str
+) -> None:
+    path = tmp_path / "plan.json"
+    if content is not None:
+        path.write_text(content)
+    settings = Settings(data_dir=tmp_path, topic_notices="n", plan_config_file=path)
+    with pytest.raises(SettingsError) as raised:
+        notice_plan(settings)
+    message = str(raised.value)
+    assert message.startswith(f"CLAIMS_ADJ_PLAN_CONFIG_FILE: plan config {path}: {reason}")
+    assert "\n" not in message

@@ -95,7 +95,7 @@ async def test_a_crashed_task_stops_everything_and_is_raised(settings: Settings)
 
 
 async def test_only_the_workers_endpoints_are_served(settings: Settings) -> None:
-    worker = build(settings, asyncio.Event())
+    worker = build(settings, asyncio.Event(), None)
     started = asyncio.Event()
 
     async def mark() -> None:  # the tasks start last

@@ -10,13 +10,13 @@ import orjson
 import pytest
 
 from tests.cases import load_cases
-from tests.unit.workers.stream.test_step import Record, envelope
+from tests.unit.workers.stream.step.messages import Record, envelope
 from workers.settings import Settings
 from workers.stream.hops import Hops
 from workers.stream.metrics import Metrics
 from workers.stream.reference import ReferenceTables
 from workers.stream.runtime.changelog import State
-from workers.stream.step import Outcome
+from workers.stream.step.outcome import Outcome
 
 CASES = {case["case_id"]: case for case in load_cases()}
 SEED = CASES["ITDD-TC-001"]
@@ -77,7 +77,7 @@ def settings() -> Settings:
 
 async def test_a_business_date_past_the_deadline_finalizes_the_pend(settings: Settings) -> None:
     refs = loaded_tables(settings, SEED)
-    hops, state = Hops(settings, refs, Metrics()), {}
+    hops, state = Hops(settings, refs, Metrics(), None), {}
     assert (await decide(hops, state, SEED)).record.decision == "pend"  # type: ignore[union-attr]
     assert sweep(hops, state, opened=True) == []  # nothing due on 2026-03-02
     refs.apply(settings.topic_calendar, b"business-date", calendar("2026-04-16"))
@@ -92,7 +92,7 @@ async def test_a_business_date_past_the_deadline_finalizes_the_pend(settings: Se
 
 async def test_a_pa_change_reaches_only_the_claims_waiting_on_it(settings: Settings) -> None:
     refs = loaded_tables(settings, SEED, PA_PEND)
-    hops, state = Hops(settings, refs, Metrics()), {}
+    hops, state = Hops(settings, refs, Metrics(), None), {}
     await decide(hops, state, SEED)
     assert (await decide(hops, state, PA_PEND)).record.claim_status_category == "P2"  # type: ignore[union-attr]
     [pa] = PA_PEND["context"]["prior_authorizations"]
@@ -109,10 +109,10 @@ async def test_an_opened_partition_is_reconciled_whole_once_the_tables_are_loade
     settings: Settings,
 ) -> None:
     refs = loaded_tables(settings, SEED)
-    hops, state = Hops(settings, refs, Metrics()), {}
+    hops, state = Hops(settings, refs, Metrics(), None), {}
     await decide(hops, state, SEED)
     # Another worker (or this one before a crash) saw the date; this task opens afterwards.
-    restarted = Hops(settings, ReferenceTables(settings), Metrics())
+    restarted = Hops(settings, ReferenceTables(settings), Metrics(), None)
     restarted_refs = restarted._references  # noqa: SLF001 - the tables the sweep reads
     assert list(restarted.sweep(0, state, True)) == []  # tables not loaded yet: nothing
     restarted_refs.apply(settings.topic_calendar, b"business-date", calendar("2026-05-01"))
@@ -125,7 +125,7 @@ async def test_an_opened_partition_is_reconciled_whole_once_the_tables_are_loade
 async def test_a_parked_claim_is_released_by_its_eligibility_record(settings: Settings) -> None:
     refs = ReferenceTables(settings)
     refs.loaded.set()
-    hops, state = Hops(settings, refs, Metrics()), {}
+    hops, state = Hops(settings, refs, Metrics(), None), {}
     outcome = await decide(hops, state, SEED, live=True)
     assert outcome.parked and outcome.records == []
     assert sweep(hops, state) == []  # still within the grace, still no record
@@ -139,7 +139,7 @@ async def test_a_parked_claim_is_released_by_its_eligibility_record(settings: Se
 async def test_the_observer_counts_records_triggers_and_pending_claims(settings: Settings) -> None:
     refs = loaded_tables(settings, SEED)
     metrics = Metrics()
-    hops, state = Hops(settings, refs, metrics), {}
+    hops, state = Hops(settings, refs, metrics, None), {}
     hops.observe(None, await decide(hops, state, SEED))
     assert hops.pending_summary(iter([state])) == ({"documentation_requested": 1}, 0)
     refs.apply(settings.topic_calendar, b"business-date", calendar("2026-04-17"))
@@ -158,7 +158,7 @@ async def test_only_a_revived_claim_is_looked_at_again_and_denied_again(settings
     missing it pends again, already past its deadline: the next sweep denies it again, looking
     at that member only."""
     refs = loaded_tables(settings, SEED, PA_PEND)
-    hops, state = Hops(settings, refs, Metrics()), {}
+    hops, state = Hops(settings, refs, Metrics(), None), {}
     await decide(hops, state, SEED)
     await decide(hops, state, PA_PEND)
     refs.apply(settings.topic_calendar, b"business-date", calendar("2026-04-17"))

@@ -23,7 +23,7 @@ from policy.member_history import MemberState
 from workers.stream.runtime import loop as loop_module
 from workers.stream.runtime.changelog import State
 from workers.stream.runtime.loop import Pipeline, PipelineConfig, Sweep
-from workers.stream.step import Destination, Outcome, Output
+from workers.stream.step.outcome import Destination, Outcome, Output
 
 IN = "claims"
 CHANGELOG = "app-members-changelog"

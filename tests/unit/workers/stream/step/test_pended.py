@@ -1,10 +1,10 @@
-"""A pended claim's life on the pure step (claim-lifecycle.md L.4, L.5): every trigger and every
-rejection, driven as the worker drives it.
+"""A pended claim's life on the pure step (workers/stream/step/pended.py; claim-lifecycle.md
+L.4, L.5): every trigger and every rejection, driven as the worker drives it.
 
-Claims and follow-ups go through hop 1 (`step.intake`, `step.intake_follow_up`) and their
-forwards, headers included, are hop 2's input (`step.by_member`); the member's state is carried
-from call to call; a business date or a PA update is `step.reconcile`, as the sweep calls it.
-Given earlier events / when one more / then its records.
+Claims and follow-ups go through hop 1 (`intake`, `intake_follow_up`) and their forwards,
+headers included, are hop 2's input (`by_member`); the member's state is carried from call to
+call; a business date or a PA update is `reconcile`, as the sweep calls it (the harness:
+partition.py). Given earlier events / when one more / then its records.
 """
 
 from __future__ import annotations
@@ -12,35 +12,22 @@ from __future__ import annotations
 import copy
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import pytest
 
 from models.decision import DecisionRecord
-from models.envelope import decode_documentation, decode_review
 from models.request import AdjudicationRequest
 from policy import lifecycle
 from policy.engine import decide_or_pend
-from policy.lifecycle import PendingClaim
-from policy.member_history import MemberState
-from tests.cases import load_cases
 from tests.unit.policy.test_public_cases import CONFORMANCE_FIELDS
-from tests.unit.workers.stream.test_step import Record, References, references_of
+from tests.unit.workers.stream.step.messages import CASES, SEED, references_of
+from tests.unit.workers.stream.step.partition import DOCUMENTATION_TOPIC, REVIEWS_TOPIC, Worker
 from workers.jsonl import RawLine
 from workers.offline.adjudicate import adjudicate_line
-from workers.stream import step
-from workers.stream.step import Destination
+from workers.stream.step.outcome import Destination, Outcome
 
-CASES = {case["case_id"]: case for case in load_cases()}
-SEED = CASES["ITDD-TC-001"]
-NOW = datetime(2026, 3, 2, 14, 3, tzinfo=UTC)
-CLAIMS_TOPIC = "claims.submitted.v1"
-DOCUMENTATION_TOPIC = "claims.documentation.v1"
-REVIEWS_TOPIC = "claims.reviews.v1"
-BY_MEMBER_TOPIC = "claims-by-member"
 # Fields of a claim's last record that depend on when and in which order it was decided (L.4
 # item 5), and on which record it replaces.
 VOLATILE = ("decision_id", "decided_at", "processing_date", "input_digest", "supersedes")
@@ -51,183 +38,7 @@ def facts(case_id: str) -> dict[str, Any]:
     return dict(CASES[case_id]["claim"]["documentation"])
 
 
-@dataclass
-class Worker:
-    """One partition of the worker, with no broker: hop 1, hop 2, the sweep's reconcile.
-
-    The business date is the later of the calendar's and the latest event date of the
-    partition, as `Hops._tables` makes it.
-    """
-
-    references: References = field(default_factory=References)
-    members: dict[bytes, MemberState] = field(default_factory=dict)
-    calendar: str | None = None
-    latest_event_date: str | None = None
-    offsets: dict[str, int] = field(default_factory=dict)
-    last_value: bytes = b""  # the last event sent, as its producer wrote it
-    finished_days: list[int] = field(default_factory=list)  # of the sweeps' final records
-
-    @classmethod
-    def of(cls, *cases: dict[str, Any]) -> Worker:
-        worker = cls()
-        for case in cases:
-            refs = references_of(case)
-            worker.references.eligibility.update(refs.eligibility)
-            worker.references.prior_auths.update(refs.prior_auths)
-        return worker
-
-    @property
-    def business_date(self) -> str | None:
-        return max(filter(None, (self.calendar, self.latest_event_date)), default=None)
-
-    def tables(self) -> step.Tables:
-        return step.Tables(self.references, NOW, business_date=self.business_date)
-
-    def _inbound(self, topic: str, key: bytes | None, value: bytes) -> Record:
-        offset = self.offsets.get(topic, 0)
-        self.offsets[topic] = offset + 1
-        self.last_value = value
-        return Record(value, key=key, topic=topic, partition=0, offset=offset)
-
-    def _hop2(self, hop1: step.Outcome) -> step.Outcome:
-        [forward] = hop1.outputs
-        assert forward.destination is Destination.FORWARD and forward.key is not None
-        record = Record(
-            forward.value, key=forward.key, topic=BY_MEMBER_TOPIC, headers=forward.headers
-        )
-        member = self.members.setdefault(forward.key, MemberState())
-        outcome = step.by_member(
-            record, member, self.tables(), clock=NOW.timestamp(), grace_seconds=2.0
-        )
-        if outcome.event_date is not None:
-            self.latest_event_date = max(self.latest_event_date or "", outcome.event_date)
-        return outcome
-
-    def import_history(self, case: dict[str, Any], history: dict[str, Any]) -> None:
-        """Decisions from before the worker, on the by-member topic (`history-import`)."""
-        key = b"m:" + case["claim"]["member"]["member_id"].encode()
-        record = Record(
-            orjson.dumps(history),
-            key=key,
-            topic=BY_MEMBER_TOPIC,
-            headers=[(step.KIND_HEADER, step.HISTORY_IMPORT)],
-        )
-        member = self.members.setdefault(key, MemberState())
-        outcome = step.by_member(
-            record, member, self.tables(), clock=NOW.timestamp(), grace_seconds=2.0
-        )
-        assert outcome.imported
-
-    def submit(
-        self, case: dict[str, Any], processing_date: str | None = None, event_id: str = "evt-claim"
-    ) -> step.Outcome:
-        claim = case["claim"]
-        value = event(
-            event_id,
-            "claim.submitted",
-            processing_date or case["context"]["processing_date"],
-            claim=claim,
-        )
-        return self._hop2(
-            step.intake(self._inbound(CLAIMS_TOPIC, claim["claim_id"].encode(), value))
-        )
-
-    def document(
-        self,
-        case: dict[str, Any],
-        documentation: dict[str, Any],
-        processing_date: str,
-        event_id: str = "evt-docs",
-    ) -> step.Outcome:
-        claim = case["claim"]
-        value = event(
-            event_id,
-            "claim.documentation_received",
-            processing_date,
-            claim_id=claim["claim_id"],
-            member_id=claim["member"]["member_id"],
-            documentation=documentation,
-        )
-        inbound = self._inbound(DOCUMENTATION_TOPIC, claim["claim_id"].encode(), value)
-        return self._hop2(step.intake_follow_up(inbound, decode_documentation))
-
-    def review(
-        self,
-        case: dict[str, Any],
-        determinations: list[tuple[int, str]],
-        processing_date: str,
-        event_id: str = "evt-review",
-    ) -> step.Outcome:
-        """A clinical review: (line_number, determination) pairs, in the event's order."""
-        claim = case["claim"]
-        reviews = [
-            {
-                "line_number": line_number,
-                "rule": "ITDD-SAFE-01",
-                "determination": determination,
-                "reviewer_role": "pharmacist",
-            }
-            for line_number, determination in determinations
-        ]
-        value = event(
-            event_id,
-            "claim.clinical_review_completed",
-            processing_date,
-            claim_id=claim["claim_id"],
-            member_id=claim["member"]["member_id"],
-            reviews=reviews,
-        )
-        inbound = self._inbound(REVIEWS_TOPIC, claim["claim_id"].encode(), value)
-        return self._hop2(step.intake_follow_up(inbound, decode_review))
-
-    def open_date(self, business_date: str) -> list[DecisionRecord]:
-        """A calendar event: every member reconciled with the new business date."""
-        self.calendar = max(self.calendar or "", business_date)
-        return self._reconcile(None)
-
-    def update_pa(self, pa: dict[str, Any]) -> list[DecisionRecord]:
-        """A record on the PA topic: the members reconciled with that number changed."""
-        self.references.prior_auths[pa["pa_number"]] = pa
-        return self._reconcile({pa["pa_number"]})
-
-    def reopen(self) -> list[DecisionRecord]:
-        """The sweep of a partition just opened: every PA number compared."""
-        return self._reconcile(None)
-
-    def sweep(self) -> list[DecisionRecord]:
-        """The sweep after an event moved the partition's date (no PA changed)."""
-        return self._reconcile(set())
-
-    def pending(self, case: dict[str, Any]) -> PendingClaim | None:
-        claim = case["claim"]
-        member = self.members.get(b"m:" + claim["member"]["member_id"].encode(), MemberState())
-        return member.pending.get(claim["claim_id"])
-
-    def _reconcile(self, changed_pas: set[str] | None) -> list[DecisionRecord]:
-        records: list[DecisionRecord] = []
-        for member in self.members.values():
-            outcome = step.reconcile(member, self.tables(), changed_pas)
-            if outcome is not None:
-                assert outcome.state is member
-                records.extend(outcome.records)
-                self.finished_days.extend(outcome.finished_days)
-        return records
-
-
-def event(event_id: str, event_type: str, processing_date: str, **body: Any) -> bytes:
-    return orjson.dumps(
-        {
-            "event_id": event_id,
-            "event_type": event_type,
-            "schema_version": 1,
-            "occurred_at": f"{processing_date}T09:00:00Z",
-            "processing_date": processing_date,
-            **body,
-        }
-    )
-
-
-def only(outcome: step.Outcome) -> DecisionRecord:
+def only(outcome: Outcome) -> DecisionRecord:
     """The one record an event made, after checking it is also the one published."""
     [record] = outcome.records
     [published] = [o for o in outcome.outputs if o.destination is Destination.DECISION]
@@ -249,7 +60,7 @@ def line_codes(record: DecisionRecord) -> list[tuple[str, str | None, list[str]]
     return [(line.decision, line.carc, line.rarc) for line in record.line_decisions]
 
 
-def dead_letter_headers(outcome: step.Outcome) -> tuple[bytes | None, dict[str, bytes]]:
+def dead_letter_headers(outcome: Outcome) -> tuple[bytes | None, dict[str, bytes]]:
     [dead] = outcome.outputs
     assert dead.destination is Destination.DEAD_LETTER
     return dead.key, dict(dead.headers)
@@ -264,7 +75,7 @@ def matches_case(record: DecisionRecord, case_id: str) -> bool:
     }
 
 
-def snapshot_of(outcome: step.Outcome) -> dict[str, Any]:
+def snapshot_of(outcome: Outcome) -> dict[str, Any]:
     """The enrichment snapshot the record was decided on (its header)."""
     [decision] = [o for o in outcome.outputs if o.destination is Destination.DECISION]
     snapshot: dict[str, Any] = orjson.loads(dict(decision.headers)["enrichment.snapshot"])
@@ -635,7 +446,7 @@ OUT_OF_SCOPE = CASES["ITDD-TC-034"]
 
 
 def assert_rejected(
-    worker: Worker, outcome: step.Outcome, case: dict[str, Any], error_class: str, topic: str
+    worker: Worker, outcome: Outcome, case: dict[str, Any], error_class: str, topic: str
 ) -> None:
     """No decision; a dead letter with the original key and bytes and the follow-up topic's
     coordinates (never the by-member topic or the member key)."""
@@ -745,32 +556,6 @@ def test_a_re_adjudication_keeps_the_version_of_the_first_record(
     assert isinstance(what_if, DecisionRecord) and what_if.decision == "approve"
 
 
-# -- with no follow-up, the worker's records are offline `decide`'s -----------------------------
-
-
-@pytest.mark.parametrize("case_id", sorted(CASES))
-def test_a_first_record_is_the_offline_decision_byte_for_byte(case_id: str) -> None:
-    case = CASES[case_id]
-    worker = Worker.of(case)
-    # The eligibility topic's record as the case has it, `found: false` ones too (TC-054).
-    member_id = case["claim"]["member"]["member_id"]
-    worker.references.eligibility[member_id] = case["context"]["eligibility"]
-    history = {
-        "claims_history": case["context"]["claims_history"],
-        "adjudicated_claim_ids": case["context"]["adjudicated_claim_ids"],
-    }
-    worker.import_history(case, history)
-    outcome = worker.submit(case)
-    [record] = outcome.records
-    offline = adjudicate_line(
-        RawLine(1, orjson.dumps({"claim": case["claim"], "context": case["context"]}))
-    )
-    assert isinstance(offline, DecisionRecord)
-    unstamped = record.model_copy(update={"decision_id": None, "decided_at": None})
-    assert unstamped.to_json() == offline.to_json()
-    assert (record.supersedes, record.trigger) == (None, "claim_submitted")
-
-
 # -- the order of events across topics does not change a claim's last record (L.4 item 5) -------
 
 LATE = CASES["ITDD-TC-007"]  # P3 for records, which arrive dated after its deadline
@@ -800,7 +585,7 @@ def last_records(order: tuple[str, ...]) -> dict[str, dict[str, Any]]:
         results.append(FOLLOW_UPS[name](worker))
         results.append(worker.sweep())
     for result in results:
-        records = result.records if isinstance(result, step.Outcome) else result
+        records = result.records if isinstance(result, Outcome) else result
         assert isinstance(records, list)
         for record in records:
             last[str(record.claim_id)] = record
