@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from models.json_codec import dumps
-from models.record_data import finding_dict, line_dict, pend_dict, record_dict
+from models.record_data import finding_dict, line_dict, line_rules_dict, pend_dict, record_dict
 
 Decision = Literal["approve", "deny", "pend", "ignore"]
 LineOutcome = Literal["approve", "deny", "pend", "not_reviewed"]
@@ -76,6 +76,18 @@ class LineDecision(_Frozen):
         return line_dict(self.__dict__)
 
 
+class LineRules(_Frozen):
+    """Which rules decided one line (`line_rule_ids`), so that a notice can name them without
+    deciding the claim again: a drug line's §8.3 contribution in step order, `ITDD-AGG-01` for
+    a 62327 line, the deciding rule of a JW or other line, the gate after a claim-level denial."""
+
+    line_number: int
+    rule_ids: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return line_rules_dict(self.__dict__)
+
+
 class InformationalFinding(_Frozen):
     """§8.5: an E/I indication on a line that is paid (or decided) for another indication."""
 
@@ -118,6 +130,13 @@ class DecisionRecord(_Frozen):
     rule_ids: list[str]
     pend: PendBlock | None = None
     line_decisions: list[LineDecision] = Field(default_factory=list)
+    # Not in §8: one entry per line decision, in the same order. A field of its own rather than
+    # a `rule_ids` key inside each `line_decisions[]` entry: §8.2 fixes the fields of a line
+    # decision and conformance compares `line_decisions[]` entry by entry (policy-spec App. E,
+    # "Fields of expected"), so a key inside an entry would break every conformance check; a
+    # top-level field is outside the compared fields. A record published before it has none:
+    # read as `[]`.
+    line_rule_ids: list[LineRules] = Field(default_factory=list)
     informational_findings: list[InformationalFinding] = Field(default_factory=list)
     trial_result_percent_relief: float | int | None = None
     input_digest: str

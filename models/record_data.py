@@ -31,6 +31,7 @@ def record_dict(fields: dict[str, Any]) -> dict[str, Any]:
     if pend is not None:
         out["pend"] = pend_dict(pend.__dict__)
     out["line_decisions"] = [line_dict(line.__dict__) for line in fields["line_decisions"]]
+    out["line_rule_ids"] = [line_rules_dict(entry.__dict__) for entry in fields["line_rule_ids"]]
     out["informational_findings"] = [
         finding_dict(finding.__dict__) for finding in fields["informational_findings"]
     ]
@@ -55,6 +56,11 @@ def line_dict(fields: dict[str, Any]) -> dict[str, Any]:
     else:
         del out["criteria_missing"]
     return out
+
+
+def line_rules_dict(fields: dict[str, Any]) -> dict[str, Any]:
+    """LineRules, as `model_dump` gives it."""
+    return {"line_number": fields["line_number"], "rule_ids": list(fields["rule_ids"])}
 
 
 def pend_dict(fields: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.decision import DecisionRecord, InformationalFinding
+from models.decision import DecisionRecord, InformationalFinding, LineDecision, LineRules
 from models.request_data import AdjudicationRequest
 from models.values import iso_date
 from policy.catalog import PolicyData, load_policy, select_version
@@ -21,6 +21,7 @@ from policy.record import (
     denied_line,
     error_info,
     line_decision,
+    line_rules,
     pend_block,
     relief,
 )
@@ -79,6 +80,7 @@ def _gates_after_groups(view: ClaimView) -> GateResult:
 
 
 AGGREGATION_RULE_IDS = ("ITDD-AGG-01", "ITDD-AGG-02")
+AGG_01 = AGGREGATION_RULE_IDS[0]
 
 
 def policy_for(
@@ -124,10 +126,16 @@ def decide(request: AdjudicationRequest, version: str | None = None) -> Decision
 
 
 def _gate_denial(view: ClaimView, header: RecordHeader, denial: GateDenial) -> DecisionRecord:
-    """§6: every line (62327, drug, JW, other) gets the gate's denial; one rule id (§8.3)."""
-    adjustment = denial.adjustment
-    lines = [denied_line(line.line_number, "deny", adjustment) for line in view.lines]
-    return header.denial([denial.rule_id], adjustment, lines)
+    """§6: every line (62327, drug, JW, other) gets the gate's denial; one rule id (§8.3),
+    which decided every line."""
+    adjustment, rule_id = denial.adjustment, denial.rule_id
+    lines: list[LineDecision] = []
+    rules: list[LineRules] = []
+    for line in view.lines:
+        number = line.line_number
+        lines.append(denied_line(number, "deny", adjustment))
+        rules.append(line_rules(number, [rule_id]))
+    return header.denial([rule_id], adjustment, lines, rules)
 
 
 def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
@@ -138,19 +146,22 @@ def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
     }
     jw_numbers = {line.line_number for line in view.jw_lines}
     results: list[LineResult] = []
+    per_line: list[LineRules] = []
+    rule_ids: list[str] = []
     for line in view.lines:
         number = line.line_number
         if number in drug_results:
-            results.append(drug_results[number])
+            result = drug_results[number]
         elif number in catheter_results:
-            results.append(catheter_results[number])
+            result = catheter_results[number]
         elif number in jw_numbers:
-            results.append(decide_jw_line(line))
+            result = decide_jw_line(line)
         else:
-            results.append(decide_other_line(view, line))
-
-    rule_ids: list[str] = []
-    for result in results:
+            result = decide_other_line(view, line)
+        results.append(result)
+        # §8.3: a 62327 line contributes nothing to `rule_ids`; AGG-01 decided it.
+        decided_by = [AGG_01] if number in catheter_results else result.rule_ids
+        per_line.append(line_rules(number, decided_by))
         for rule_id in result.rule_ids:
             if rule_id not in rule_ids:
                 rule_ids.append(rule_id)
@@ -161,7 +172,7 @@ def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
     line_decisions = [line_decision(r) for r in results]
     if claim.decision == "deny":
         assert claim.adjustment is not None
-        return header.denial(rule_ids, claim.adjustment, line_decisions, findings)
+        return header.denial(rule_ids, claim.adjustment, line_decisions, per_line, findings)
     if claim.decision == "approve":
         return header.record(
             "approve",
@@ -170,6 +181,7 @@ def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
             x12_835_clp02="1",
             rule_ids=rule_ids,
             line_decisions=line_decisions,
+            line_rule_ids=per_line,
             informational_findings=findings,
         )
     pended = [r for r in results if r.decision == "pend" and r.pend_reason is not None]
@@ -184,6 +196,7 @@ def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
             {c.split(":", 1)[1] for r in pended for c in r.criteria_missing},
         ),
         line_decisions=line_decisions,
+        line_rule_ids=per_line,
         informational_findings=findings,
     )
 

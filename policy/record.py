@@ -11,6 +11,7 @@ from models.decision import (
     ErrorInfo,
     InformationalFinding,
     LineDecision,
+    LineRules,
     PendBlock,
     ReferenceVersions,
 )
@@ -71,6 +72,7 @@ class RecordHeader:
         rule_ids: list[str] | None = None,
         pend: PendBlock | None = None,
         line_decisions: list[LineDecision] | None = None,
+        line_rule_ids: list[LineRules] | None = None,
         informational_findings: list[InformationalFinding] | None = None,
         error: ErrorInfo | None = None,
     ) -> DecisionRecord:
@@ -100,6 +102,7 @@ class RecordHeader:
                 "rule_ids": [] if rule_ids is None else rule_ids,
                 "pend": pend,
                 "line_decisions": [] if line_decisions is None else line_decisions,
+                "line_rule_ids": [] if line_rule_ids is None else line_rule_ids,
                 "informational_findings": (
                     [] if informational_findings is None else informational_findings
                 ),
@@ -117,6 +120,7 @@ class RecordHeader:
         rule_ids: list[str],
         adjustment: Adjustment,
         line_decisions: list[LineDecision],
+        line_rule_ids: list[LineRules],
         informational_findings: list[InformationalFinding] | None = None,
     ) -> DecisionRecord:
         return self.record(
@@ -128,6 +132,7 @@ class RecordHeader:
             x12_835_clp02=adjustment.clp02,
             rule_ids=rule_ids,
             line_decisions=line_decisions,
+            line_rule_ids=line_rule_ids,
             informational_findings=informational_findings,
         )
 
@@ -210,6 +215,25 @@ def _new_line(
             "criteria_missing": criteria_missing,
         },
     )
+
+
+# `line_rule_ids` entries by (line number, rule ids), shared like the line decisions above: the
+# same rule lists recur on lines 1..n, and building an entry for every line cost the pure engine
+# ~4 % per decision (a look-up, ~1 %).
+_SHARED_RULES: dict[tuple[int, tuple[str, ...]], LineRules] = {}
+
+
+def line_rules(line_number: int, rule_ids: list[str]) -> LineRules:
+    """The `line_rule_ids` entry of a line these rules decided, in this order."""
+    key = (line_number, tuple(rule_ids))
+    found = _SHARED_RULES.get(key)
+    if found is None:
+        if len(_SHARED_RULES) >= _SHARED_LINES_LIMIT:  # made-up line numbers
+            _SHARED_RULES.clear()
+        found = _SHARED_RULES[key] = construct(
+            LineRules, {"line_number": line_number, "rule_ids": list(rule_ids)}
+        )
+    return found
 
 
 def pend_block(

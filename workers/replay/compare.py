@@ -10,6 +10,12 @@ A claim's life (claim-lifecycle.md L.2) adds two fields. `trigger` is an input f
 the record) and must be equal. `supersedes` names another record's `decision_id`, so it differs
 between runs like `decision_id` does: it is compared by position instead, the n-th record of a
 claim superseding its (n-1)-th, in the original run as in the replay.
+
+`line_rule_ids` (which rules decided each line; added after records were first published) is
+compared like `rule_ids`, in both modes: the same inputs must give the same explanation, and a
+what-if that moves a rule from one line to another changes what the provider is told. Choice:
+an original from before the field lacks it, and a missing field is neither a difference nor a
+pass (`differing_fields`): it is reported unchecked, as the provenance of a case record is.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ Choices:
   `processing_date` (§1.5, §E.2), never from `decided_at`, which §8.1 lets differ between two
   runs of the same decision.
 - A record without `trigger` (one decided before addendum L) is a first record.
+- A record without `line_rule_ids` (one decided before the engine reported each line's rules)
+  names no rule for its lines; the provider notice then refers them to the claim's rules.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ class NoticeError(ValueError):
 
 
 class Facts:
-    """What the sections read: the record, the claim's lines by number, the policy version."""
+    """What the sections read: the record, the claim's lines by number, the rules that decided
+    each line, the policy version."""
 
     def __init__(self, record: Mapping[str, Any], request: Mapping[str, Any]) -> None:
         decision = record.get("decision")
@@ -58,6 +61,11 @@ class Facts:
         self.lines: list[Mapping[str, Any]] = [
             mapping(line) for line in as_list(record.get("line_decisions"))
         ]
+        self.line_rules: dict[int, list[str]] = {
+            entry["line_number"]: [str(r) for r in as_list(entry.get("rule_ids"))]
+            for entry in map(mapping, as_list(record.get("line_rule_ids")))
+            if type(entry.get("line_number")) is int
+        }
         self.findings = [mapping(f) for f in as_list(record.get("informational_findings"))]
         self.pend = mapping(record.get("pend"))
         self.claim_lines = {

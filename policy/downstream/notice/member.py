@@ -20,7 +20,7 @@ Choices:
   whole denial part.
 - Which rule denied a line: the claim's gate, else the outcome of the policy data with the
   line's group code and CARC among the claim's `rule_ids` (for CO-50, the rules of the failed
-  criteria). The member needs the reason, not the rule's id, and this needs no re-run.
+  criteria). The member needs the reason, not the rule's id.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ Choices:
   and says that standard adjudication handles it; there are no line decisions.
 - `internal_error` pend: the notice says the claim is being reviewed by the plan and nothing is
   needed now; the error class and message are for the operators and are not shown.
-- Which rules decided a line: `line_rules` (the engine does not report them per line yet).
+- Which rules decided a line: the record's `line_rule_ids`. A record decided before the engine
+  reported them names, for each line, the gate of a gate denial, else the claim's rules (all
+  quoted in the plan's section).
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from policy.downstream.notice.facts import (
     show,
 )
 from policy.downstream.notice.lifecycle import change_paragraphs
-from policy.downstream.notice.line_rules import line_rules
 from policy.downstream.notice.model import Block, Fields, Items, Notice, Para, Part, Quote, Section
 from policy.engine import AGGREGATION_RULE_IDS
 
@@ -81,12 +82,11 @@ _STATUS = {
 
 def build_provider(facts: Facts) -> Notice:
     decision, policy = facts.decision, facts.policy
-    rules = line_rules(facts.request, policy, facts.lines) if facts.line_level else {}
     sections = [_decision_section(facts)]
     if facts.supersedes is not None or facts.trigger != "claim_submitted":
         sections.append(_change_section(facts))
     if facts.lines:
-        sections.append(_lines_section(facts, rules))
+        sections.append(_lines_section(facts))
     if decision == "pend":
         sections.append(_waiting_section(facts))
     if facts.findings:
@@ -185,15 +185,15 @@ def _decision_section(facts: Facts) -> Section:
     return Section(f"Decision: {headline}", tuple(blocks))
 
 
-def _lines_section(facts: Facts, line_rules: Mapping[int, list[str]]) -> Section:
+def _lines_section(facts: Facts) -> Section:
     blocks: list[Block] = []
     mn_rules = set(facts.policy.plan_language.criteria)
     for decided in facts.lines:
         number = decided.get("line_number")
         line = facts.claim_lines.get(number, {})
         outcome = str(decided.get("decision"))
-        rules = line_rules.get(number) if isinstance(number, int) else None
-        if facts.gate is not None:
+        rules = facts.line_rules.get(number) if isinstance(number, int) else None
+        if rules is None and facts.gate is not None:  # a gate denial without `line_rule_ids`
             rules = [facts.gate]
         rows = [("Decision", _line_outcome(outcome, rules))]
         if outcome == "deny":

@@ -321,16 +321,36 @@ def test_two_drug_lines_each_name_their_own_rules() -> None:
     assert _field(parts["Line 1"], "Rules applied") == "ITDD-AGG-01"
 
 
-def test_a_line_the_rules_do_not_reproduce_refers_to_the_claims_rules() -> None:
-    # A record whose line 2 says something the engine does not give for this request (say, an
-    # older build): the notice keeps the recorded decision and names no rule for that line.
+def test_the_rules_of_a_line_are_the_records_not_the_engines() -> None:
+    # The notice reads what the record says decided each line; it never decides again.
     record, request = _pair("ITDD-TC-006")
-    record["line_decisions"][1] = {**record["line_decisions"][1], "rarc": ["N999"]}
+    record["line_rule_ids"][1] = {"line_number": 2, "rule_ids": ["ITDD-SAFE-01"]}
     parts = _text_parts(
         _text_sections(notice_text(record, request))["WHAT WE DECIDED FOR EACH LINE"]
     )
-    assert _field(parts["Line 2"], "Rules applied") == "the claim's, quoted below"
+    assert _field(parts["Line 2"], "Rules applied") == "ITDD-SAFE-01"
     assert _field(parts["Line 1"], "Rules applied") == "ITDD-AGG-01"
+
+
+@pytest.mark.parametrize(
+    ("case_id", "rules"),
+    [
+        # TC-023: line-level; every line refers to the claim's rules, quoted in full.
+        ("ITDD-TC-023", ["the claim's, quoted below"] * 3),
+        # A gate still names its gate on every line: the record says the gate decided them all.
+        ("ITDD-TC-058", ["ITDD-COD-02"] * 2),
+    ],
+)
+def test_a_record_from_before_line_rule_ids_refers_to_the_claims_rules(
+    case_id: str, rules: list[str]
+) -> None:
+    record, request = _pair(case_id)
+    del record["line_rule_ids"]
+    notice = notice_text(record, request)
+    parts = _text_parts(_text_sections(notice)["WHAT WE DECIDED FOR EACH LINE"])
+    assert [_field(parts[f"Line {n}"], "Rules applied") for n in range(1, len(rules) + 1)] == rules
+    plan = _text_sections(notice)[f"WHAT THE PLAN SAYS ({record['policy_version']})"]
+    assert set(record["rule_ids"]) <= set(plan.split())
 
 
 # --- outcomes outside the public cases -------------------------------------------------------

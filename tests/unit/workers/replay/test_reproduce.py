@@ -119,3 +119,28 @@ def test_later_claims_replay_under_the_version_in_force_for_them(tmp_path: Path)
 
     report, _ = replay(write_lines(tmp_path / "h.jsonl", [record]), tmp_path / "out.jsonl")
     assert report.counts["reproduced"] == 1
+
+
+def test_records_from_before_line_rule_ids_reproduce_with_the_field_unchecked(
+    tmp_path: Path,
+) -> None:
+    history = public_history()
+    for item in history:
+        del item["decision"]["line_rule_ids"]
+    report, lines = replay(write_lines(tmp_path / "h.jsonl", history), tmp_path / "out.jsonl")
+
+    assert report.counts["reproduced"] == 64 and report.exit_status == EXIT_OK
+    assert report.unchecked_fields == {"line_rule_ids"} and report.partial_originals == 64
+    assert all("line_rule_ids" in orjson.loads(line) for line in lines)  # today's record
+
+
+def test_line_rule_ids_are_compared_when_the_original_has_them(tmp_path: Path) -> None:
+    record = history_record("ITDD-TC-023")
+    # MN-05 of line 3 (baclofen) said to come from line 2 alone: the claim's rule_ids still agree.
+    record["decision"]["line_rule_ids"][2]["rule_ids"] = ["ITDD-MN-03"]
+    report, _ = replay(write_lines(tmp_path / "h.jsonl", [record]), tmp_path / "out.jsonl")
+
+    assert report.counts["not_reproduced"] == 1 and report.exit_status == EXIT_ALARM
+    entry = next(report.entries("not_reproduced"))
+    assert entry["fields"] == ["line_rule_ids"]
+    assert (entry["rules_removed"], entry["rules_added"]) == ([], [])

@@ -92,6 +92,23 @@ def test_what_if_over_the_case_file_with_partial_originals(tmp_path: Path) -> No
     assert all(orjson.loads(line)["policy_version"] == "ITDD-1.1.0" for line in lines)
 
 
+def test_line_rule_ids_change_with_the_rules_and_are_unchecked_on_older_records(
+    tmp_path: Path,
+) -> None:
+    history = public_history()
+    report, _ = replay(write_lines(tmp_path / "new.jsonl", history), tmp_path / "a.jsonl", "1.1.0")
+    changed = {e["claim_id"]: e["fields"] for e in report.entries("changed")}
+    # TC-064: SAFE-01 no longer pends the baclofen line (line 2).
+    assert "line_rule_ids" in changed["CLM-ITDD-0064"]
+
+    for item in history:
+        del item["decision"]["line_rule_ids"]
+    report, _ = replay(write_lines(tmp_path / "old.jsonl", history), tmp_path / "b.jsonl", "1.1.0")
+    assert report.counts["changed"] == 4 and report.counts["unchanged"] == 60
+    assert all("line_rule_ids" not in e["fields"] for e in report.entries("changed"))
+    assert report.unchecked_fields == {"line_rule_ids"}
+
+
 def test_requests_without_originals_are_compared_with_the_version_in_force(
     tmp_path: Path,
 ) -> None:
