@@ -157,6 +157,9 @@ def test_misconfigured_worker_stops_with_one_line_and_touches_nothing(
     asyncio.run(
         produce(secure_broker.plaintext_bootstrap, settings.topic_submitted, [(b"k", b"{}")])
     )
+    # Asked before the run too: a fresh broker creates its offsets topic on the first such ask,
+    # which must not read as the worker's doing below.
+    assert _committed(secure_broker, settings.app_id) == {}
     topics_before = _topics(secure_broker)
 
     started = time.monotonic()
