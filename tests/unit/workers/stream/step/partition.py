@@ -107,17 +107,13 @@ class Worker:
         processing_date: str,
         event_id: str = "evt-docs",
     ) -> Outcome:
-        claim = case["claim"]
-        value = event(
-            event_id,
+        return self._follow_up(
+            case,
             "claim.documentation_received",
             processing_date,
-            claim_id=claim["claim_id"],
-            member_id=claim["member"]["member_id"],
+            event_id,
             documentation=documentation,
         )
-        inbound = self._inbound(DOCUMENTATION_TOPIC, claim["claim_id"].encode(), value)
-        return self._hop2(intake_follow_up(inbound, decode_documentation))
 
     def review(
         self,
@@ -127,7 +123,6 @@ class Worker:
         event_id: str = "evt-review",
     ) -> Outcome:
         """A clinical review: (line_number, determination) pairs, in the event's order."""
-        claim = case["claim"]
         reviews = [
             {
                 "line_number": line_number,
@@ -137,16 +132,33 @@ class Worker:
             }
             for line_number, determination in determinations
         ]
+        return self._follow_up(
+            case, "claim.clinical_review_completed", processing_date, event_id, reviews=reviews
+        )
+
+    def _follow_up(
+        self,
+        case: dict[str, Any],
+        event_type: str,
+        processing_date: str,
+        event_id: str,
+        **body: Any,
+    ) -> Outcome:
+        """A follow-up event about the case's claim, through hop 1 and hop 2."""
+        claim = case["claim"]
         value = event(
             event_id,
-            "claim.clinical_review_completed",
+            event_type,
             processing_date,
             claim_id=claim["claim_id"],
             member_id=claim["member"]["member_id"],
-            reviews=reviews,
+            **body,
         )
-        inbound = self._inbound(REVIEWS_TOPIC, claim["claim_id"].encode(), value)
-        return self._hop2(intake_follow_up(inbound, decode_review))
+        documentation = event_type == "claim.documentation_received"
+        topic = DOCUMENTATION_TOPIC if documentation else REVIEWS_TOPIC
+        decode = decode_documentation if documentation else decode_review
+        inbound = self._inbound(topic, claim["claim_id"].encode(), value)
+        return self._hop2(intake_follow_up(inbound, decode))
 
     def open_date(self, business_date: str) -> list[DecisionRecord]:
         """A calendar event: every member reconciled with the new business date."""
