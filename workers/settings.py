@@ -114,6 +114,14 @@ class Settings(BaseSettings):
     # Producer batching: a few milliseconds of latency for far fewer produce requests (at most
     # a second: a transaction commit flushes the batch anyway).
     producer_linger_seconds: float = Field(default=0.005, ge=0, le=1)
+    # How long the broker holds a fetch that finds no new record. aiokafka keeps one fetch in
+    # flight per broker and leaves out of it every partition whose records the loop has not
+    # taken yet; a partition taken meanwhile is fetched again only once that fetch returns, so
+    # this is also how long a partition's new records can wait behind a busy poll batch. At
+    # Kafka's 500 ms a live stream at half the worker's backlog rate fell into rounds of
+    # 250-400 ms fetches (issue 20); 50 ms bounds that wait at ≈ 20 empty fetches a second
+    # on an idle stream.
+    fetch_wait_seconds: float = Field(default=0.05, gt=0, le=1)
 
     # A crashed worker that does not come back loses its partitions to the others after this
     # long (a worker restarted under the same instance_id within it keeps them, no rebalance).

@@ -80,6 +80,7 @@ def pipeline_config(settings: Settings, hops: Hops) -> PipelineConfig:
             "rebalance_timeout_ms": int(max(30.0, session) * 1000),
             "max_partition_fetch_bytes": max(settings.max_message_bytes, 4 * 1024**2),
             "fetch_max_bytes": max(settings.max_message_bytes, 16 * 1024**2),
+            "fetch_max_wait_ms": int(settings.fetch_wait_seconds * 1000),
         },
         producer_options={
             "acks": "all",

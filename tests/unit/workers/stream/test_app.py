@@ -59,3 +59,12 @@ def test_a_bad_or_missing_plan_file_is_one_line_naming_the_setting(
     message = str(raised.value)
     assert message.startswith(f"CLAIMS_ADJ_PLAN_CONFIG_FILE: plan config {path}: {reason}")
     assert "\n" not in message
+
+
+def test_the_consumer_waits_for_records_no_longer_than_the_fetch_wait(tmp_path: Path) -> None:
+    # aiokafka's one fetch in flight leaves out the partitions the loop has not taken yet: a
+    # partition taken meanwhile waits for that fetch's return (workers/settings.py).
+    settings = Settings(data_dir=tmp_path / "data", fetch_wait_seconds=0.02)
+    config = build(settings, asyncio.Event(), None).pipeline.config
+    assert config.consumer_options["fetch_max_wait_ms"] == 20
+    assert config.producer_options["linger_ms"] == 5
