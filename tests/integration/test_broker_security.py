@@ -23,12 +23,9 @@ from aiokafka.errors import KafkaConnectionError, SaslAuthenticationFailed
 from tests.integration.kafka_util import create_topics, unique_name
 from tests.integration.secure_broker import SecureBroker
 
-# One xdist worker runs every test of the secured broker, so one such broker starts per run.
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.timeout(180),
-    pytest.mark.xdist_group("secure-broker"),
-]
+# One xdist process runs every test of the secured broker (tests/integration/scheduling.py),
+# so one such broker starts per run.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 TIMEOUT_MS = 10_000
 X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20

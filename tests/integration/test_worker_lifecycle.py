@@ -57,8 +57,9 @@ from workers.demo.driver import (
 from workers.settings import Settings
 from workers.stream.topics import ensure_topics
 
-# One xdist worker runs the module: its workers and topics are module fixtures, started once.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("lifecycle")]
+# One xdist process runs the module (tests/integration/scheduling.py): its workers and topics
+# are module fixtures, started once.
+pytestmark = pytest.mark.integration
 
 # Past every documentation deadline of the streams (2026-03-02 + 45 days = 2026-04-16).
 CALENDAR_DATE = "2026-04-17"

@@ -39,8 +39,9 @@ from workers.demo.driver import (
 from workers.settings import ENV_PREFIX, Settings
 from workers.stream.topics import ensure_topics
 
-# One xdist worker runs every test of the secured broker, so one such broker starts per run.
-pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("secure-broker")]
+# One xdist process runs every test of the secured broker (tests/integration/scheduling.py),
+# so one such broker starts per run.
+pytestmark = pytest.mark.integration
 
 FAILURE_DEADLINE_S = 60.0
 
