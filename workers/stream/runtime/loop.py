@@ -35,6 +35,7 @@ Why each piece:
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -200,6 +201,12 @@ class Pipeline(ConsumerRebalanceListener):  # type: ignore[misc]
             if time.monotonic() >= self._next_commit:
                 await self._commit_all()
                 self._next_commit = time.monotonic() + self.config.commit_interval
+                # What survived a commit interval lives long (member states, mostly): out of the
+                # cyclic collector's reach. Its full collections scanned every member state,
+                # 60-270 ms pauses growing with the heap in bench.e2e, and found nothing: the
+                # loop makes no cyclic garbage (0 unreachable objects in 60 s of live stream).
+                # Frozen objects are still freed when their last reference goes.
+                gc.freeze()
 
     async def _process_batch(
         self, batch: dict[TopicPartition, list[ConsumerRecord[Any, Any]]], generation: int

@@ -4,6 +4,7 @@ offset is committed, and what happens to a batch around a rebalance or a failed 
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -322,6 +323,18 @@ async def test_an_events_outputs_state_and_offset_commit_in_one_transaction() ->
     assert topics == ["decisions", CHANGELOG] * 3 + ["offsets"]
     assert writes[-1] == ("offsets", {tp(0): 3})
     assert broker.committed == {tp(0): 3}
+
+
+async def test_what_survives_a_commit_is_out_of_the_cyclic_collectors_reach() -> None:
+    broker = Broker()
+    pipe = await started(broker, 0)
+    gc.unfreeze()
+    group(pipe).batches.append({tp(0): records(0, 0, 1, 2)})
+    await pipe.step()
+    member_state = pipe.tasks[0].state[b"m:1"]
+    assert gc.get_freeze_count() > 0
+    assert not any(member_state in generation for generation in map(gc.get_objects, range(3)))
+    gc.unfreeze()
 
 
 async def test_a_batch_fetched_before_a_rebalance_is_read_again_not_processed() -> None:
