@@ -118,9 +118,9 @@ class Settings(BaseSettings):
     # flight per broker and leaves out of it every partition whose records the loop has not
     # taken yet; a partition taken meanwhile is fetched again only once that fetch returns, so
     # this is also how long a partition's new records can wait behind a busy poll batch. At
-    # Kafka's 500 ms a live stream at half the worker's backlog rate fell into rounds of
-    # 250-400 ms fetches (issue 20); 50 ms bounds that wait at ≈ 20 empty fetches a second
-    # on an idle stream.
+    # Kafka's 500 ms a loaded live stream (75 % of the backlog rate in bench.e2e, 50 % in one
+    # run) fell into rounds of 250-400 ms fetches (issue 20); 50 ms bounds that wait at
+    # ≈ 20 empty fetches a second on an idle stream.
     fetch_wait_seconds: float = Field(default=0.05, gt=0, le=1)
 
     # A crashed worker that does not come back loses its partitions to the others after this

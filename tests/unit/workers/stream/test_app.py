@@ -67,4 +67,3 @@ def test_the_consumer_waits_for_records_no_longer_than_the_fetch_wait(tmp_path: 
     settings = Settings(data_dir=tmp_path / "data", fetch_wait_seconds=0.02)
     config = build(settings, asyncio.Event(), None).pipeline.config
     assert config.consumer_options["fetch_max_wait_ms"] == 20
-    assert config.producer_options["linger_ms"] == 5
