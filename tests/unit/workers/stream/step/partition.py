@@ -4,6 +4,7 @@ call to call."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,8 +109,8 @@ class Worker:
         event_id: str = "evt-docs",
     ) -> Outcome:
         return self._follow_up(
+            (DOCUMENTATION_TOPIC, "claim.documentation_received", decode_documentation),
             case,
-            "claim.documentation_received",
             processing_date,
             event_id,
             documentation=documentation,
@@ -133,18 +134,24 @@ class Worker:
             for line_number, determination in determinations
         ]
         return self._follow_up(
-            case, "claim.clinical_review_completed", processing_date, event_id, reviews=reviews
+            (REVIEWS_TOPIC, "claim.clinical_review_completed", decode_review),
+            case,
+            processing_date,
+            event_id,
+            reviews=reviews,
         )
 
     def _follow_up(
         self,
+        kind: tuple[str, str, Callable[..., Any]],
         case: dict[str, Any],
-        event_type: str,
         processing_date: str,
         event_id: str,
         **body: Any,
     ) -> Outcome:
-        """A follow-up event about the case's claim, through hop 1 and hop 2."""
+        """A follow-up event about the case's claim, through hop 1 and hop 2; `kind` is its
+        (topic, event type, envelope decoder)."""
+        topic, event_type, decode = kind
         claim = case["claim"]
         value = event(
             event_id,
@@ -154,9 +161,6 @@ class Worker:
             member_id=claim["member"]["member_id"],
             **body,
         )
-        documentation = event_type == "claim.documentation_received"
-        topic = DOCUMENTATION_TOPIC if documentation else REVIEWS_TOPIC
-        decode = decode_documentation if documentation else decode_review
         inbound = self._inbound(topic, claim["claim_id"].encode(), value)
         return self._hop2(intake_follow_up(inbound, decode))
 
