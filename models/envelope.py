@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -45,6 +45,7 @@ _RFC3339 = re.compile(
     r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))?",
     re.ASCII,
 )
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def epoch_seconds(value: object) -> float:
@@ -59,22 +60,30 @@ def epoch_seconds(value: object) -> float:
     match = _RFC3339.fullmatch(value)
     if match is None:
         raise ValueError("not an RFC 3339 date-time (YYYY-MM-DDThh:mm:ss[.fraction] and offset)")
-    year, month, day, hour, minute, second = map(int, match.groups()[:6])
-    fraction, zulu, sign, offset_hours, offset_minutes = match.groups()[6:]
+    year, month, day, hour, minute, second, fraction, zulu, sign, offset_h, offset_m = (
+        match.groups()
+    )
     if zulu is None and sign is None:
         raise ValueError("has no UTC offset (Z or +hh:mm/-hh:mm)")
-    offset = timedelta(0)
+    offset = 0
     if sign is not None:
-        if int(offset_hours) > 23 or int(offset_minutes) > 59:
+        if int(offset_h) > 23 or int(offset_m) > 59:
             raise ValueError("has a UTC offset outside -23:59..+23:59")
-        offset = timedelta(hours=int(offset_hours), minutes=int(offset_minutes))
+        offset = int(offset_h) * 3600 + int(offset_m) * 60
         offset = -offset if sign == "-" else offset
-    micro = int((fraction or "")[:6].ljust(6, "0"))
+    # The arithmetic of `datetime(..., tzinfo).timestamp()` without its objects (a third of
+    # this function's time on every claim, twice: issue 20): whole microseconds over 10**6,
+    # the same float.
+    hours, minutes, seconds = int(hour), int(minute), int(second)
     try:
-        moment = datetime(year, month, day, hour, minute, second, micro, timezone(offset))
+        days = date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL
     except ValueError:
-        raise ValueError("not a real calendar date and time") from None
-    return moment.timestamp()
+        days = None
+    if days is None or hours > 23 or minutes > 59 or seconds > 59:
+        raise ValueError("not a real calendar date and time")
+    micro = int((fraction or "")[:6].ljust(6, "0"))
+    whole = days * 86400 + hours * 3600 + minutes * 60 + seconds - offset
+    return (whole * 1_000_000 + micro) / 1_000_000
 
 
 # Validated from the RFC 3339 string, held as epoch seconds (what the worker computes with).
