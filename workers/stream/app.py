@@ -29,6 +29,8 @@ from workers.stream.web import Endpoint, endpoints
 # The consumer's heartbeat interval (at most a third of the session timeout): a rebalance
 # reaches a member with its next heartbeat, so the interval is part of every join and leave.
 HEARTBEAT_SECONDS = 1.0
+# The member state's changelog among the topics whose limits are learnt (not a destination).
+CHANGELOG = "changelog"
 
 
 @dataclass
@@ -100,13 +102,19 @@ def destinations(settings: Settings) -> dict[Destination, str]:
     }
 
 
-async def learn_limits(settings: Settings, hops: Hops) -> None:
-    """The size limits of the topics the worker writes, for the step's checks."""
-    hops.limits = await topic_limits(
+async def learn_limits(settings: Settings, hops: Hops) -> int:
+    """The size limits of the topics the worker writes, for the step's checks; the smallest,
+    changelog included, is the size of the pipeline's record batches (a batch larger than its
+    topic's `max.message.bytes` is refused whole)."""
+    written: dict[Destination | str, str] = dict(destinations(settings).items())
+    written[CHANGELOG] = changelog_topic(settings.app_id)
+    limits = await topic_limits(
         KafkaConnection.from_settings(settings).client_options(),
-        destinations(settings),
+        written,
         settings.max_message_bytes + DLQ_HEADROOM,
     )
+    hops.limits = {key: size for key, size in limits.items() if isinstance(key, Destination)}
+    return min(limits.values())
 
 
 def notice_plan(settings: Settings) -> PlanConfig | None:

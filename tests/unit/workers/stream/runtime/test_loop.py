@@ -87,6 +87,7 @@ class FakeProducer:
     def __init__(self, broker: Broker, **options: Any) -> None:
         self.broker = broker
         self.id = options.get("transactional_id", "idempotent")
+        self.options = options
         self.stopped = False
         self.flushes = 0
         self.appended = 0
@@ -639,6 +640,31 @@ async def test_a_poll_batchs_outputs_go_as_one_batch_per_destination_partition(
     assert len({murmur(key) for key in CLAIMS}) == 3  # the keys spread over every partition
     assert sorted(producer.batches) == expected_batches(CLAIMS, 0)
     assert broker.committed == {tp(0): len(CLAIMS)}
+
+
+@pytest.mark.parametrize("exactly_once", [True, False])
+async def test_batches_are_as_large_as_the_topics_accept(exactly_once: bool) -> None:
+    """What `prepare` learnt (the smallest limit of the topics written) sizes every producer's
+    batches, a rebuilt task's too; aiokafka's 16 KiB when nothing was learnt."""
+    broker = Broker()
+    config = replace(pipeline(broker, exactly_once=exactly_once).config, prepare=_limit(300_000))
+    pipe = Pipeline(config, lambda record, outcome: None)
+    await pipe.connect()
+    await assign(pipe, 0, 1)
+    broker.fail_delivery = KafkaTimeoutError()
+    group(pipe).batches.append({tp(0): records(0, 0)})
+    await pipe.step()
+    assert len(broker.producers) == 3  # tasks 0 and 1, and 0 rebuilt
+    assert {p.options["max_batch_size"] for p in broker.producers} == {300_000}
+    default = await started(Broker(), 0, exactly_once=exactly_once)
+    assert default.tasks[0].producer.options["max_batch_size"] == 16_384
+
+
+def _limit(size: int) -> Callable[[], Any]:
+    async def prepare() -> int:
+        return size
+
+    return prepare
 
 
 async def test_a_keyed_output_follows_its_topic_when_the_topic_grows() -> None:
