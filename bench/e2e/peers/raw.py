@@ -13,9 +13,9 @@ partition k, and everything read from k is processed through k's sink.
 - at_least_once: one idempotent producer per input partition; every commit interval, wait for
   the sends to be acknowledged, then commit the consumer offsets.
 
-Client settings as the worker's (fetch sizes, records per poll, linger), per-record sends. A
-baseline, not product code: one instance owning every partition, no rebalance handling beyond
-that, no metrics. `python -m bench.e2e.peers.raw '<PeerConfig JSON>'`
+Client settings as the worker's (fetch sizes, records per poll, linger, batch size),
+per-record sends. A baseline, not product code: one instance owning every partition, no
+rebalance handling beyond that, no metrics. `python -m bench.e2e.peers.raw '<PeerConfig JSON>'`
 """
 
 from __future__ import annotations
@@ -28,11 +28,14 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from ..config import PeerConfig
+from ..config import MAX_MESSAGE_BYTES, PeerConfig
 from ..engine import Engine, Inbound, MemberState, Outcome, routes
 from ..tables import read_whole, references
 
 LINGER_MS = 5
+# The worker's batch size: the smallest `max.message.bytes` of the topics written (here every
+# one's is MAX_MESSAGE_BYTES or the broker's default, the same), not aiokafka's 16 KiB.
+BATCH_BYTES = MAX_MESSAGE_BYTES
 MAX_RECORDS = 2000  # per getmany, as the worker
 FETCH = {"max_partition_fetch_bytes": 4 * 1024**2, "fetch_max_bytes": 16 * 1024**2}
 
@@ -64,6 +67,7 @@ class TransactionalSink:
                 transactional_id=f"{self._config.app_id}-{partition}",
                 enable_idempotence=True,
                 linger_ms=LINGER_MS,
+                max_batch_size=BATCH_BYTES,
             )
             await producer.start()  # fences an earlier producer of the same partition
             self._producers[partition] = producer
@@ -119,6 +123,7 @@ class AckedSink:
                 enable_idempotence=True,
                 acks="all",
                 linger_ms=LINGER_MS,
+                max_batch_size=BATCH_BYTES,
             )
             await producer.start()
             self._producers[partition] = producer
