@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     # run) fell into rounds of 250-400 ms fetches (issue 20); 50 ms bounds that wait at
     # ≈ 20 empty fetches a second on an idle stream.
     fetch_wait_seconds: float = Field(default=0.05, gt=0, le=1)
+    # What a fetch gathers before the broker answers it (or the fetch wait passes). Kafka's 1
+    # byte answers with whatever arrived, so a live stream's poll batches held a few records,
+    # and every poll cycle's fixed costs (the fetch, a produce request per task, the sweep)
+    # were paid for each of them: at 50-75 % of the backlog rate the worker fell behind. 32 KiB
+    # (about 15 claims and their forwards) adds at most the fetch wait at low load (issue 20).
+    fetch_min_bytes: int = Field(default=32_768, ge=1, le=1_048_576)
 
     # A crashed worker that does not come back loses its partitions to the others after this
     # long (a worker restarted under the same instance_id within it keeps them, no rebalance).

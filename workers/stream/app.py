@@ -83,6 +83,7 @@ def pipeline_config(settings: Settings, hops: Hops) -> PipelineConfig:
             "max_partition_fetch_bytes": max(settings.max_message_bytes, 4 * 1024**2),
             "fetch_max_bytes": max(settings.max_message_bytes, 16 * 1024**2),
             "fetch_max_wait_ms": int(settings.fetch_wait_seconds * 1000),
+            "fetch_min_bytes": settings.fetch_min_bytes,
         },
         producer_options={
             "acks": "all",

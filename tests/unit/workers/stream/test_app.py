@@ -67,3 +67,12 @@ def test_the_consumer_waits_for_records_no_longer_than_the_fetch_wait(tmp_path: 
     settings = Settings(data_dir=tmp_path / "data", fetch_wait_seconds=0.02)
     config = build(settings, asyncio.Event(), None).pipeline.config
     assert config.consumer_options["fetch_max_wait_ms"] == 20
+
+
+def test_a_fetch_gathers_the_bytes_set_before_it_is_answered(tmp_path: Path) -> None:
+    # A live stream's poll batches are larger for it: the poll cycle's costs are shared.
+    default = build(Settings(data_dir=tmp_path / "data"), asyncio.Event(), None)
+    assert default.pipeline.config.consumer_options["fetch_min_bytes"] == 32_768
+    settings = Settings(data_dir=tmp_path / "data", fetch_min_bytes=1)
+    config = build(settings, asyncio.Event(), None).pipeline.config
+    assert config.consumer_options["fetch_min_bytes"] == 1
