@@ -37,7 +37,13 @@ LINGER_MS = 5
 # one's is MAX_MESSAGE_BYTES or the broker's default, the same), not aiokafka's 16 KiB.
 BATCH_BYTES = MAX_MESSAGE_BYTES
 MAX_RECORDS = 2000  # per getmany, as the worker
-FETCH = {"max_partition_fetch_bytes": 4 * 1024**2, "fetch_max_bytes": 16 * 1024**2}
+# As the worker's defaults (workers/settings.py `fetch_wait_seconds`, `fetch_min_bytes`).
+FETCH = {
+    "max_partition_fetch_bytes": 4 * 1024**2,
+    "fetch_max_bytes": 16 * 1024**2,
+    "fetch_max_wait_ms": 50,
+    "fetch_min_bytes": 32_768,
+}
 
 Headers = list[tuple[str, bytes]]
 # One record to send: topic, key, value, headers, partition (None: the producer's choice).
