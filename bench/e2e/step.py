@@ -4,12 +4,16 @@ Hop 1 (`intake`: the envelope validated and forwarded) and hop 2 (`by_member`: e
 decision, record, member state) of bench.e2e's generated claims, through bench/e2e/engine.py as
 every bench.e2e peer calls them, the member state encoded as the changelog would take it. What
 a pipeline adds (fetch, produce, commit) is left out, so a change of the step is measured
-without the broker's noise. Rounds are alternated with nothing else; the median is printed.
+without the broker's noise. Each round starts from empty member states; the median is printed.
 
 To compare two trees, run it with each on PYTHONPATH, built alike (both with the compiled
 engine, or neither), one after the other, a few times:
 
-    PYTHONPATH=DIR python -m bench.e2e.step [--claims 6000] [--rounds 5]
+    PYTHONPATH=DIR python -m bench.e2e.step [--claims 6000] [--rounds 5] [--follow-ups 0.1]
+
+With `--follow-ups` it also measures bench.e2e's lifecycle stream (one claim in ten pends and
+records received follow up as many claims pended before it): per claim of each stream, and
+their ratio, the lifecycle's own cost before any pipeline's.
 """
 
 from __future__ import annotations
@@ -22,49 +26,79 @@ import orjson
 
 import policy
 
-from .claims import ClaimSet, Record
+from .claims import PRELUDE, ClaimSet, Routed
 from .engine import Destination, Engine, MemberState, Message
 
 PHASE = "S"
 
 
-def run(engine: Engine, claims: list[Record]) -> None:
-    """Both hops of every claim, the member states kept as the worker keeps them."""
-    states: dict[bytes | None, MemberState] = {}
-    for offset, (key, value) in enumerate(claims):
-        forwarded = engine.intake(Message("claims", 0, offset, key, value))
-        for output in forwarded.outputs:
+def run(engine: Engine, events: list[Routed], states: dict[bytes | None, MemberState]) -> None:
+    """Both hops of every event (claims, and records received with `--follow-ups`), the member
+    states kept in `states` as the worker keeps them."""
+    for offset, (documentation, key, value) in enumerate(events):
+        message = Message("claims", 0, offset, key, value)
+        hop1 = engine.intake_documentation(message) if documentation else engine.intake(message)
+        for output in hop1.outputs:
             if output.destination is not Destination.FORWARD:
                 continue
             state = states.get(output.key) or MemberState.decode(None)
-            message = Message("by-member", 0, offset, output.key, output.value, output.headers)
-            decided = engine.by_member(message, state)
+            forward = Message("by-member", 0, offset, output.key, output.value, output.headers)
+            decided = engine.by_member(forward, state)
             if decided.state is not None:
                 decided.state.encode()
                 states[output.key] = decided.state
+
+
+def measure(
+    engine: Engine, events: list[Routed], claims: int, rounds: int, prelude: list[Routed]
+) -> list[float]:
+    """CPU µs per claim of `events` (holding `claims` claims), each round on the member states
+    the prelude left (its seeds pended, waiting for their records)."""
+    costs = []
+    for _ in range(rounds):
+        states: dict[bytes | None, MemberState] = {}
+        run(engine, prelude, states)
+        started = time.process_time()
+        run(engine, events, states)
+        costs.append((time.process_time() - started) / claims * 1e6)
+    return costs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--claims", type=int, default=6000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--follow-ups",
+        type=float,
+        default=0.0,
+        help="also the lifecycle stream, as bench.e2e --follow-ups makes it (e.g. 0.1)",
+    )
     args = parser.parse_args()
-    claim_set = ClaimSet(members=args.claims)
+    claim_set = ClaimSet(members=args.claims, follow_ups=args.follow_ups)
     engine = Engine(
         {key.decode(): orjson.loads(value) for key, value in claim_set.eligibility()},
         {key.decode(): orjson.loads(value) for key, value in claim_set.prior_auths()},
     )
-    claims = list(claim_set.claims(PHASE, args.claims))
-    run(engine, claims[:500])  # warm the caches
-    costs = []
-    for _ in range(args.rounds):
-        started = time.process_time()
-        run(engine, claims)
-        costs.append((time.process_time() - started) / len(claims) * 1e6)
+    plain = [(False, *claim) for claim in claim_set.claims(PHASE, args.claims)]
+    run(engine, plain[:500], {})  # warm the caches
+    streams: dict[str, tuple[list[Routed], list[Routed]]] = {"plain": (plain, [])}
+    if args.follow_ups:
+        prelude = claim_set.follow_up_count(args.claims)
+        seeds = [(False, *claim) for claim in claim_set.claims(PRELUDE, prelude)]
+        streams["with follow-ups"] = (list(claim_set.followed(args.claims)), seeds)
     build = "compiled (mypyc)" if policy.COMPILED else "pure Python"
-    rounds = ", ".join(f"{cost:.0f}" for cost in costs)
-    print(f"step, both hops, engine {build}: {statistics.median(costs):.1f} us per claim")
-    print(f"({args.rounds} rounds of {len(claims):,} claims: {rounds})")
+    medians = {}
+    for name, (events, prelude_events) in streams.items():
+        costs = measure(engine, events, args.claims, args.rounds, prelude_events)
+        medians[name] = statistics.median(costs)
+        rounds = ", ".join(f"{cost:.0f}" for cost in costs)
+        print(
+            f"step, both hops, engine {build}, {name}: {medians[name]:.1f} us per claim "
+            f"({args.rounds} rounds of {len(events):,} events: {rounds})"
+        )
+    if args.follow_ups:
+        print(f"with follow-ups / plain: {medians['with follow-ups'] / medians['plain']:.2f} x")
 
 
 if __name__ == "__main__":
