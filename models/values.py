@@ -49,15 +49,27 @@ def is_number(value: object) -> bool:
 
     An integer beyond the double range (10**400, which json decodes exactly) is not a number.
     """
+    return number(value) is not None
+
+
+# Integers within this bound convert to a double without overflow: no conversion to test.
+_DOUBLE_SAFE_INT = 2**1000
+
+
+def number(value: object) -> int | float | None:
+    """The value when it is a §2.5 number (see `is_number`), else None: the rules compare it
+    right away, without a second type test to narrow it."""
     if type(value) is float:  # the usual case (amounts, charges) first
-        return math.isfinite(value)
+        return value if math.isfinite(value) else None
     if type(value) is int:
+        if -_DOUBLE_SAFE_INT < value < _DOUBLE_SAFE_INT:
+            return value
         try:
             float(value)
         except OverflowError:
-            return False
-        return True
-    return False
+            return None
+        return value
+    return None
 
 
 def r9(value: float) -> float:

@@ -16,7 +16,7 @@ from models.decision import (
     ReferenceVersions,
 )
 from models.request_data import DocumentationData
-from models.values import is_number
+from models.values import number
 from policy.catalog import Adjustment, PolicyData
 from policy.rules.outcome import LineResult
 
@@ -28,7 +28,7 @@ def relief(documentation: DocumentationData | None) -> float | int | None:
     too (it describes the documentation, not the decision).
     """
     value = documentation.trial_result_percent_relief if documentation is not None else None
-    return value if is_number(value) and isinstance(value, (int, float)) else None
+    return number(value)
 
 
 @dataclass(init=False)  # a hand-written __init__ is compiled (policy/rules/outcome.py)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from models.request_data import DocumentationData
-from models.values import is_number
+from models.values import number
 from policy.catalog import Criterion, Fact, PolicyData
 
 Result = Literal["pass", "fail", "missing"]
@@ -36,7 +36,7 @@ def _typed(documentation: DocumentationData | None, name: str, kind: FactType) -
     value = getattr(documentation, name, None) if documentation is not None else None
     exact = kind.exact
     if exact is None:
-        return value if is_number(value) else _MISSING
+        return value if number(value) is not None else _MISSING
     if type(value) is not exact or (kind.values and value not in kind.values):
         return _MISSING
     return value

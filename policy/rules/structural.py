@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from models.request_data import DrugData, LineData
-from models.values import is_number, iso_date, r9_compare
+from models.values import iso_date, number, r9_compare
 from policy.claim_view import ClaimView
 from policy.rules.outcome import GateDenial, gate_denial
 from policy.tables import PolicyTables
@@ -135,8 +135,8 @@ def val_08_units_and_charge(view: ClaimView) -> GateDenial | None:
         units = line.units
         if not (type(units) is int and units >= 1):  # §2.5 integer: never a bool
             return gate_denial(view.tables, "ITDD-VAL-08/units")
-        charge = line.charge
-        if not (is_number(charge) and isinstance(charge, (int, float)) and charge >= 0):
+        charge = number(line.charge)
+        if charge is None or charge < 0:
             return gate_denial(view.tables, "ITDD-VAL-08/charge")
     return None
 
@@ -161,23 +161,23 @@ def val_09_pointers(view: ClaimView) -> GateDenial | None:
     return None
 
 
-def _positive_number(value: object, most: float) -> bool:
-    return is_number(value) and isinstance(value, (int, float)) and 0 < value <= most
-
-
 def _drug_problem(tables: PolicyTables, drug: DrugData) -> str | None:
     if not tables.ndc.matches(drug.ndc):
         return "ITDD-VAL-10/ndc"
     unit = drug.ndc_unit_of_measure
     if type(unit) is not str or unit not in tables.ndc_units_of_measure:
         return "ITDD-VAL-10/unit_of_measure"
-    concentration, volume = drug.concentration_mg_per_ml, drug.volume_ml
+    concentration, volume = number(drug.concentration_mg_per_ml), number(drug.volume_ml)
     most = tables.max_concentration_or_volume
-    if not (_positive_number(concentration, most) and _positive_number(volume, most)):
+    if not (
+        concentration is not None
+        and 0 < concentration <= most
+        and volume is not None
+        and 0 < volume <= most
+    ):
         return "ITDD-VAL-10/amount"
-    assert isinstance(concentration, (int, float)) and isinstance(volume, (int, float))
-    quantity = drug.ndc_quantity
-    if not (is_number(quantity) and isinstance(quantity, (int, float)) and quantity > 0):
+    quantity = number(drug.ndc_quantity)
+    if quantity is None or quantity <= 0:
         return "ITDD-VAL-10/quantity"
     if unit == "ML" and r9_compare(quantity, volume) != 0:
         return "ITDD-VAL-10/quantity"

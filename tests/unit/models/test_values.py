@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.values import is_number, r9, r9_compare
+from models.values import is_number, number, r9, r9_compare
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,8 @@ from models.values import is_number, r9, r9_compare
         (0, True),
         (-3, True),
         (2.5, True),
+        (2**1000, True),  # beyond the bound `number` skips the conversion for
+        (-(2**1023), True),
         (2 * 10**308, False),  # finite as an integer, infinite as a double (§2.5)
         (10**400, False),
         (float("inf"), False),
@@ -24,6 +26,7 @@ from models.values import is_number, r9, r9_compare
 )
 def test_is_number_follows_the_double_reading(value: object, expected: bool) -> None:
     assert is_number(value) is expected
+    assert number(value) is (value if expected else None)
 
 
 @pytest.mark.parametrize(
