@@ -14,9 +14,12 @@ decoded lists themselves, not copies: nothing in the engine mutates its input.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from models.values import iso_date
+
+R = TypeVar("R")
 
 REVIEW_RULE = "ITDD-SAFE-01"
 REVIEW_DETERMINATIONS = frozenset({"dose_appropriate", "dose_not_appropriate"})
@@ -170,23 +173,20 @@ class ContextData:
         self.eligibility: EligibilityData | None = (
             None if eligibility is None else EligibilityData(eligibility)
         )
-        self.prior_authorizations: list[PriorAuthorizationData] | None = None
-        found = _list(raw.get("prior_authorizations"))
-        if found is not None:
-            self.prior_authorizations = [PriorAuthorizationData(_dict(x)) for x in found]
-        self.claims_history: list[HistoryItemData] | None = None
-        found = _list(raw.get("claims_history"))
-        if found is not None:
-            self.claims_history = [HistoryItemData(_dict(x)) for x in found]
+        self.prior_authorizations: list[PriorAuthorizationData] | None = _records(
+            raw.get("prior_authorizations"), PriorAuthorizationData
+        )
+        self.claims_history: list[HistoryItemData] | None = _records(
+            raw.get("claims_history"), HistoryItemData
+        )
         ids = raw.get("adjudicated_claim_ids")
         self.adjudicated_claim_ids: list[str] | None = None if ids is None else _strings(ids)
         self.documentation_requested_on: str | None = _optional_date(
             raw.get("documentation_requested_on")
         )
-        self.clinical_reviews: list[ClinicalReviewData] | None = None
-        found = _list(raw.get("clinical_reviews"))
-        if found is not None:
-            self.clinical_reviews = [ClinicalReviewData(_dict(x)) for x in found]
+        self.clinical_reviews: list[ClinicalReviewData] | None = _records(
+            raw.get("clinical_reviews"), ClinicalReviewData
+        )
 
 
 class AdjudicationRequest:
@@ -235,15 +235,25 @@ def _dict(value: object) -> dict[str, Any]:
 
 
 def _object(value: object) -> dict[str, Any] | None:
-    return None if value is None else _dict(value)
+    if value is None or type(value) is dict:
+        return value
+    raise NotPlain
 
 
 def _list(value: object) -> list[Any] | None:
-    if value is None:
-        return None
-    if type(value) is list:
+    if value is None or type(value) is list:
         return value
     raise NotPlain
+
+
+def _records(value: object, record: Callable[[dict[str, Any]], R]) -> list[R] | None:
+    """A list of objects read by `record`: None stays None, and an empty list (the usual
+    snapshot) is given back as it is, without building a new one."""
+    if value is None:
+        return None
+    if type(value) is not list:
+        raise NotPlain
+    return [record(_dict(item)) for item in value] if value else value
 
 
 def _lines(value: object) -> list[LineData] | None:
@@ -274,9 +284,14 @@ def _optional_string(value: object) -> str | None:
 
 
 def _strings(value: object) -> list[str]:
-    if type(value) is list and all(type(item) is str for item in value):
-        return value
-    raise NotPlain
+    # A loop, not all() over a generator: most of these lists are empty, and building the
+    # generator cost more than the test.
+    if type(value) is not list:
+        raise NotPlain
+    for item in value:
+        if type(item) is not str:
+            raise NotPlain
+    return value
 
 
 def _date(value: object) -> str:
