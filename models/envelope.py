@@ -71,9 +71,9 @@ def epoch_seconds(value: object) -> float:
             raise ValueError("has a UTC offset outside -23:59..+23:59")
         offset = int(offset_h) * 3600 + int(offset_m) * 60
         offset = -offset if sign == "-" else offset
-    # The arithmetic of `datetime(..., tzinfo).timestamp()` without its objects (a third of
-    # this function's time on every claim, twice: issue 20): whole microseconds over 10**6,
-    # the same float.
+    # The arithmetic of `datetime(..., tzinfo).timestamp()` without building its objects
+    # (6.0 -> 2.6 us a call, and both hops call it for every claim: issue 20): whole
+    # microseconds over 10**6, the same float.
     hours, minutes, seconds = int(hour), int(minute), int(second)
     try:
         days = date(int(year), int(month), int(day)).toordinal() - _EPOCH_ORDINAL

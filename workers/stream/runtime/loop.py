@@ -67,12 +67,14 @@ def _no_sweep(partition: int, state: State, opened: bool) -> Iterable[tuple[byte
     return ()
 
 
+# aiokafka's own batch size, for a pipeline that learns no topic's limit.
+DEFAULT_BATCH_BYTES = 16_384
+
+
 async def _default_batch_bytes() -> int:
     return DEFAULT_BATCH_BYTES
 
 
-# aiokafka's own batch size, for a pipeline that learns no topic's limit.
-DEFAULT_BATCH_BYTES = 16_384
 # Records handed over per poll; a transaction holds at most a commit interval of them anyway.
 MAX_RECORDS = 2000
 # How long stop waits for the batch in hand (an eligibility wait is at most its grace period).
