@@ -44,21 +44,17 @@ def is_integer(value: object) -> bool:
     return type(value) is int
 
 
-def is_number(value: object) -> bool:
-    """§2.5 number: finite when read as an IEEE-754 double; booleans are not numbers.
-
-    An integer beyond the double range (10**400, which json decodes exactly) is not a number.
-    """
-    return number(value) is not None
-
-
 # Integers within this bound convert to a double without overflow: no conversion to test.
 _DOUBLE_SAFE_INT = 2**1000
 
 
 def number(value: object) -> int | float | None:
-    """The value when it is a §2.5 number (see `is_number`), else None: the rules compare it
-    right away, without a second type test to narrow it."""
+    """The value when it is a §2.5 number, else None: a caller compares it right away, without
+    a second type test to narrow it.
+
+    §2.5 number: finite when read as an IEEE-754 double; booleans are not numbers. An integer
+    beyond the double range (10**400, which json decodes exactly) is not a number.
+    """
     if type(value) is float:  # the usual case (amounts, charges) first
         return value if math.isfinite(value) else None
     if type(value) is int:

@@ -48,7 +48,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from models.values import is_number, iso_date
+from models.values import iso_date, number
 from policy.digest import input_digest
 
 PAYER_NAME = "ITDD Health Plan"
@@ -370,15 +370,16 @@ def place_of_service(claim: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def quantity(line: Line) -> dict[str, Any] | None:
-    units = line.data.get("units")
-    return {"value": units} if is_number(units) and isinstance(units, int | float) else None
+    units = number(line.data.get("units"))
+    return {"value": units} if units is not None else None
 
 
 def money(value: object) -> dict[str, Any] | None:
     """A USD amount from a finite JSON number ≥ 0, else None."""
-    if not is_number(value) or not isinstance(value, int | float) or value < 0:
+    amount = number(value)
+    if amount is None or amount < 0:
         return None
-    return {"value": value, "currency": "USD"}
+    return {"value": amount, "currency": "USD"}
 
 
 def total_charge(lines: Sequence[Line]) -> dict[str, Any] | None:
