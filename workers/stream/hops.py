@@ -234,46 +234,44 @@ class Hops:
     def observe(self, message: ConsumerRecord[Any, Any] | None, outcome: Outcome) -> None:
         """Metrics and log lines of one event or sweep (ids and outcomes only, never PHI)."""
         metrics = self._metrics
-        where: dict[str, Any] = (
-            {"topic": message.topic, "partition": message.partition, "offset": message.offset}
-            if message is not None
-            else {}
-        )
+        counted = metrics.counted
         if outcome.dead_letter is not None:
             error = outcome.dead_letter
-            metrics.dead_letters.labels(error.error_class).inc()
-            log.warning("dead letter", error_class=error.error_class, stage=error.stage, **where)
+            counted[metrics.dead_letters, error.error_class] += 1
+            log.warning(
+                "dead letter", error_class=error.error_class, stage=error.stage, **_where(message)
+            )
         if outcome.duplicate:
-            metrics.duplicates.inc()
-            log.info("duplicate event skipped", **where)
+            counted[metrics.duplicates, None] += 1
+            log.info("duplicate event skipped", **_where(message))
         elif outcome.imported:
-            log.info("history imported", **where)
+            log.info("history imported", **_where(message))
         elif outcome.parked and not outcome.records:
-            metrics.parked.inc()
-            log.info("parked until the member's eligibility arrives", **where)
+            counted[metrics.parked, None] += 1
+            log.info("parked until the member's eligibility arrives", **_where(message))
         if outcome.internal_error_stage is not None:
-            metrics.internal_errors.inc()
+            counted[metrics.internal_errors, None] += 1
             stage = outcome.internal_error_stage
             log.error(
                 FAILURES[stage],
                 stage=stage,
                 claim_id=_claim_id(outcome),
-                **where,
+                **_where(message),
             )
         for trigger in outcome.triggers:
-            metrics.readjudications.labels(trigger).inc()
+            counted[metrics.readjudications, trigger] += 1
         for days in outcome.finished_days:
             metrics.days_to_final.observe(days)
         for decided in outcome.records:
             if decided.decision == "ignore":
-                metrics.ignored.inc()
+                counted[metrics.ignored, None] += 1
                 log.info(
                     "claim out of scope", claim_id=_claim_id(outcome), rule_ids=decided.rule_ids
                 )
                 continue
-            metrics.decisions.labels(decided.decision).inc()
+            counted[metrics.decisions, decided.decision] += 1
             for rule_id in decided.rule_ids:
-                metrics.rules.labels(rule_id).inc()
+                counted[metrics.rules, rule_id] += 1
             if decided.trigger != "claim_submitted":
                 log.info(
                     "claim re-adjudicated",
@@ -283,6 +281,13 @@ class Hops:
                 )
         if outcome.occurred_at is not None and outcome.records:
             metrics.latency.observe(max(0.0, time.time() - outcome.occurred_at))
+
+
+def _where(message: ConsumerRecord[Any, Any] | None) -> dict[str, Any]:
+    """The coordinates a log line about `message` carries (none for the sweep's)."""
+    if message is None:
+        return {}
+    return {"topic": message.topic, "partition": message.partition, "offset": message.offset}
 
 
 def _member_state(state: State, key: bytes | None) -> MemberState:

@@ -1,11 +1,14 @@
 """Prometheus metrics of the worker, in a registry of its own (served at /metrics).
 
 Consumer lag is computed when scraped (the last stable offsets of the latest fetches and the
-committed offsets the pipeline keeps, `Pipeline.lag`), so the hot path pays nothing for it.
+committed offsets the pipeline keeps, `Pipeline.lag`), so the hot path pays nothing for it. The
+hot path's counts go into a plain dict (`Metrics.counted`) that the counters take in when
+scraped, for the same reason.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -21,6 +24,8 @@ LagSource = Callable[[], Iterable[tuple[str, int, int]]]
 PendingSource = Callable[[], tuple[dict[str, int], int | None]]
 # Business days from a claim's first record to its final one: same-day to a quarter.
 DAYS_BUCKETS = (0, 1, 2, 5, 10, 20, 31, 45, 60, 90)
+# A count waiting for its counter: (counter, label value), None for a counter without labels.
+Counted = tuple[Counter, str | None]
 
 
 class _LagCollector(Collector):
@@ -118,6 +123,11 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+        # What the hops counted since the last scrape. A decision counts its outcome and each of
+        # its rule ids: a dict increment each (0.1 us) rather than a labelled child's look-up and
+        # lock (1.7 us), several times per claim. Scrapes run on the worker's one event loop, as
+        # the hops do, so a scrape shows every event observed before it.
+        self.counted: defaultdict[Counted, int] = defaultdict(int)
 
     def watch_broker(self, connected: Callable[[], bool]) -> None:
         """`claims_broker_connected`: 1 while the broker answers the worker's probe."""
@@ -157,5 +167,9 @@ class Metrics:
         self.registry.register(_PendingCollector(source))
 
     def exposition(self) -> bytes:
-        """The registry in Prometheus text format."""
+        """The registry in Prometheus text format, with everything counted so far."""
+        counted = list(self.counted.items())
+        self.counted.clear()
+        for (counter, label), count in counted:
+            (counter if label is None else counter.labels(label)).inc(count)
         return generate_latest(self.registry)
