@@ -20,20 +20,16 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
-from aiokafka.partitioner import DefaultPartitioner
 
 from workers.logging_setup import get_logger
 from workers.stream.runtime.changelog import State
+from workers.stream.runtime.partitioner import partition_for
 
 log = get_logger(__name__)
 
 
 class TaskFailed(Exception):
     """A send or commit of task k failed; the batch's remaining messages of k are left."""
-
-
-# What `producer.send` picks for a record without a partition (the worker configures no other).
-_PARTITIONER = DefaultPartitioner()
 
 
 @dataclass
@@ -84,13 +80,12 @@ class Outbox:
         self.builders.clear()
 
     async def _partition(self, topic: str, key: bytes | None) -> int:
-        """DefaultPartitioner over the topic's partitions: murmur2 of the key, as `send` does
-        (a record without a key: any partition)."""
+        """The partition `producer.send` would pick (its DefaultPartitioner: the worker
+        configures no other) among the topic's partitions."""
         partitions = self.partitions.get(topic)
         if partitions is None:
             partitions = self.partitions[topic] = sorted(await self.producer.partitions_for(topic))
-        partition: int = _PARTITIONER(key, partitions, partitions)
-        return partition
+        return partition_for(key, partitions)
 
     async def _send(self, tp: TopicPartition, builder: Any) -> asyncio.Future[Any]:
         # Closed, the producer's sender takes it at once: the poll batch was the linger.
