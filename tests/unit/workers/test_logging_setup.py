@@ -53,6 +53,26 @@ def test_stdlib_loggers_go_through_the_same_pipeline() -> None:
     assert line == {**line, "event": "rebalancing now", "logger": "faust.test", "level": "warning"}
 
 
+def test_a_logger_in_use_follows_a_new_configuration() -> None:
+    """Loggers are cached on their first use; the stream, the level and the format are still
+    the latest configuration's."""
+    log = get_logger("workers.test")
+    first = io.StringIO()
+    configure_logging("json", "INFO", stream=first)
+    log.info("one", claim_id="CLM-1")
+    second = io.StringIO()
+    configure_logging("json", "WARNING", stream=second)
+    log.info("hidden")
+    log.warning("two", claim_id="CLM-2")
+    assert [line["event"] for line in _lines(first)] == ["one"]
+    (line,) = _lines(second)
+    assert line == {**line, "event": "two", "logger": "workers.test", "level": "warning"}
+    console = io.StringIO()
+    configure_logging("console", "INFO", stream=console)
+    log.info("three", claim_id="CLM-3")
+    assert "three" in console.getvalue() and "claim_id=CLM-3" in console.getvalue()
+
+
 def test_a_library_warning_storm_is_said_once_per_interval_with_a_count() -> None:
     now = [0.0]
     limiter = RepeatFilter(interval_s=60, clock=lambda: now[0])
