@@ -1,4 +1,5 @@
-"""Whatever intake (hop 1) accepts, adjudication (hop 2) reads: issue 18 item 3.
+"""Whatever intake (hop 1) accepts, adjudication (hop 2) reads: issue 18 item 3 (claims and
+records received).
 
 Intake forwards the original bytes; the by-member topic's decoder must accept every one of them
 and read the same instant, or a valid claim becomes a dead letter one hop late.
@@ -16,8 +17,10 @@ import pytest
 from models import json_codec
 from models.envelope import (
     EnvelopeError,
+    decode_documentation,
     decode_envelope,
     decode_forwarded,
+    decode_forwarded_documentation,
     epoch_seconds,
     member_routing_key,
 )
@@ -175,3 +178,63 @@ def test_occurred_at_is_an_rfc3339_instant_or_a_dead_letter_at_intake(
         epoch_seconds(occurred_at)
     with pytest.raises(EnvelopeError):
         decode_forwarded(value)
+
+
+# Records received take the same two hops: intake validates the event, the by-member topic reads
+# it trusted (decode_forwarded_documentation). Every event intake accepts is read the same.
+DOCUMENTATION: dict[str, Any] = {
+    "event_id": "DOC-1",
+    "event_type": "claim.documentation_received",
+    "schema_version": 1,
+    "occurred_at": "2026-03-20T09:00:00+01:00",
+    "processing_date": "2026-03-20",
+    "claim_id": "CLM-1",
+    "member_id": "TSTMBR000001",
+    "documentation": {"purpose": "idd_trial", "trial_result_percent_relief": 55},
+}
+
+
+def _records(**changes: Any) -> dict[str, Any]:
+    return {**DOCUMENTATION, **changes}
+
+
+RECORDS_TRICKY_BUT_VALID: list[tuple[str, bytes]] = [
+    ("as sent", orjson.dumps(DOCUMENTATION)),
+    ("nanoseconds, lower case", orjson.dumps(_records(occurred_at="2026-03-20t08:00:00.1234567z"))),
+    ("empty documentation", orjson.dumps(_records(documentation={}))),
+    (
+        "nulls, unknown keys and wrong types inside (the policy judges them)",
+        orjson.dumps(_records(documentation={"purpose": None, "x": [1], "psych_eval_done": "y"})),
+    ),
+    (
+        "integer beyond 64 bits inside",
+        json.dumps(_records(documentation={"life_expectancy_months": 10**30})).encode(),
+    ),
+    ("unicode ids", json.dumps(_records(event_id="dóc-😀", claim_id="CLM-Ω")).encode()),
+    ("unknown keys", orjson.dumps(_records(trace={"id": 1}, reviews=None))),
+]
+
+
+@pytest.mark.parametrize(
+    "value", [pytest.param(value, id=label) for label, value in RECORDS_TRICKY_BUT_VALID]
+)
+def test_records_intake_accepts_are_read_alike_by_member(value: bytes) -> None:
+    assert decode_forwarded_documentation(value) == decode_documentation(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        b"{not json",
+        b"[]",
+        orjson.dumps(_records(documentation=[])),
+        orjson.dumps(_records(member_id=None)),
+        orjson.dumps({k: v for k, v in DOCUMENTATION.items() if k != "claim_id"}),
+        orjson.dumps(_records(occurred_at="2026-03-20")),
+    ],
+)
+def test_what_intake_did_not_forward_is_a_dead_letter_by_member(value: bytes | None) -> None:
+    with pytest.raises(EnvelopeError) as caught:
+        decode_forwarded_documentation(value)
+    assert (caught.value.error_class, caught.value.stage) == ("InvalidForward", "by-member")

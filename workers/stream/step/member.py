@@ -20,8 +20,8 @@ from models.envelope import (
     EnvelopeError,
     Forwarded,
     ReviewCompleted,
-    decode_documentation,
     decode_forwarded,
+    decode_forwarded_documentation,
     decode_review,
     member_id_of,
 )
@@ -122,7 +122,7 @@ def _decode_by_member(message: Inbound) -> Event:
 
 def _decode_kind(kind: bytes, value: bytes | None) -> Event:
     if kind == DOCUMENTATION:
-        return decode_documentation(value)
+        return decode_forwarded_documentation(value)
     if kind == REVIEW:
         return decode_review(value)
     return decode_forwarded(value)
