@@ -29,6 +29,7 @@ from pydantic import (
 
 from models import json_codec
 from models.request import ClinicalReviewEntry, IsoDateStr, StructureError, parse_request
+from models.values import iso_date
 
 SCHEMA_VERSION = 1
 
@@ -176,6 +177,11 @@ _Model = TypeVar("_Model", bound=_Envelope)
 
 def _decode(value: bytes | None, model: type[_Model]) -> _Model:
     """Bytes to a validated envelope of `model`, or EnvelopeError: every input topic's one path."""
+    return _validate(_object(value), model)
+
+
+def _object(value: bytes | None) -> dict[str, Any]:
+    """The JSON object an envelope is, or EnvelopeError."""
     if value is None:
         raise EnvelopeError("EmptyValue", "decode", "message has no value (tombstone)")
     try:
@@ -187,6 +193,10 @@ def _decode(value: bytes | None, model: type[_Model]) -> _Model:
         raise EnvelopeError(
             "NotAnObject", "envelope", f"envelope is a JSON {_json_type(data)}, not an object"
         )
+    return data
+
+
+def _validate(data: dict[str, Any], model: type[_Model]) -> _Model:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -276,7 +286,11 @@ class BusinessDateOpened:
 
 def decode_documentation(value: bytes | None) -> DocumentationReceived:
     """A `claims.documentation.v1` value, or EnvelopeError (a dead letter)."""
-    event = _decode(value, DocumentationReceivedEnvelope)
+    data = _object(value)
+    plain = _plain_documentation(data)
+    if plain is not None:
+        return plain
+    event = _validate(data, DocumentationReceivedEnvelope)
     return DocumentationReceived(
         event.event_id,
         event.occurred_at,
@@ -284,6 +298,39 @@ def decode_documentation(value: bytes | None) -> DocumentationReceived:
         event.claim_id,
         event.member_id,
         event.documentation,
+    )
+
+
+def _plain_documentation(data: dict[str, Any]) -> DocumentationReceived | None:
+    """The event as `DocumentationReceivedEnvelope` reads it when every field is plainly valid,
+    without building the model (12 -> 8 us, and every follow-up takes this path: issue 20);
+    None: the model judges it and words the dead letter's reason. It accepts nothing the model
+    refuses and reads what it accepts alike (tests/unit/models/test_lifecycle_events.py)."""
+    event_id, claim_id, member_id = (
+        data.get("event_id"),
+        data.get("claim_id"),
+        data.get("member_id"),
+    )
+    documentation, version = data.get("documentation"), data.get("schema_version")
+    if not (
+        data.get("event_type") == "claim.documentation_received"
+        and type(version) is int
+        and version == SCHEMA_VERSION
+        and type(event_id) is str
+        and type(claim_id) is str
+        and type(member_id) is str
+        and claim_id
+        and member_id
+        and type(documentation) is dict
+        and iso_date(data.get("processing_date")) is not None
+    ):
+        return None
+    try:
+        occurred_at = epoch_seconds(data.get("occurred_at"))
+    except ValueError:
+        return None
+    return DocumentationReceived(
+        event_id, occurred_at, data["processing_date"], claim_id, member_id, documentation
     )
 
 

@@ -12,6 +12,7 @@ import pytest
 from models.envelope import (
     BusinessDateOpened,
     DocumentationReceived,
+    DocumentationReceivedEnvelope,
     EnvelopeError,
     ReviewCompleted,
     decode_business_date,
@@ -74,6 +75,37 @@ def test_review_completed_keeps_exactly_the_four_keys_in_order() -> None:
     assert follow_up_routing_key(event) == b"m:TSTMBR000001"
 
 
+# Records received that are valid however odd: the plain reading (decode_documentation's fast
+# path) and the model must read each alike.
+DOCUMENTATION_ODD_BUT_VALID: list[tuple[str, dict[str, Any]]] = [
+    ("as sent", DOCUMENTATION),
+    ("unknown keys", {**DOCUMENTATION, "trace": [1], "reviews": None}),
+    ("empty documentation", {**DOCUMENTATION, "documentation": {}}),
+    ("empty event id", {**DOCUMENTATION, "event_id": ""}),
+    ("unicode ids", {**DOCUMENTATION, "claim_id": "CLM-Ω", "member_id": "😀"}),
+    (
+        "fraction and offset",
+        {**DOCUMENTATION, "occurred_at": "2026-03-20t09:00:00.123456789-05:30"},
+    ),
+    ("leap day", {**DOCUMENTATION, "processing_date": "2028-02-29"}),
+]
+
+
+@pytest.mark.parametrize(
+    "event", [pytest.param(event, id=label) for label, event in DOCUMENTATION_ODD_BUT_VALID]
+)
+def test_records_received_are_read_as_the_model_reads_them(event: dict[str, Any]) -> None:
+    model = DocumentationReceivedEnvelope.model_validate(event)
+    assert decode_documentation(orjson.dumps(event)) == DocumentationReceived(
+        model.event_id,
+        model.occurred_at,
+        model.processing_date,
+        model.claim_id,
+        model.member_id,
+        model.documentation,
+    )
+
+
 def test_business_date_opened_decodes() -> None:
     event = decode_business_date(orjson.dumps(CALENDAR))
     assert event == BusinessDateOpened("evt-9", OCCURRED, "2026-03-20")
@@ -118,6 +150,9 @@ BROKEN: list[tuple[str, dict[str, Any], Decoder, str]] = [
     *_every_event("epoch occurred_at", "occurred_at", 1774000800),
     *_every_event("naive occurred_at", "occurred_at", "2026-03-20T09:00:00"),
     *_every_event("processing_date", "processing_date", "2026-3-20"),
+    *_every_event("processing_date not a day", "processing_date", "2026-02-30"),
+    *_every_event("leap second", "occurred_at", "2026-12-31T23:59:60Z"),
+    *_every_event("event_id a number", "event_id", 9),
     # Each topic's decoder takes its own event type only.
     ("documentation as review", DOCUMENTATION, decode_review, "event_type"),
     ("review as documentation", REVIEWS, decode_documentation, "event_type"),
