@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from models.construct import construct
 from models.decision import DecisionRecord, Trigger
 from models.request import Documentation, parse_request
 from models.values import iso_date
@@ -205,7 +206,16 @@ def readjudicate(
         )
     else:
         record = decide_or_pend(request, normalise_version(pending.policy_version))
-    return record.model_copy(update={"supersedes": pending.decision_id, "trigger": trigger})
+    return superseding(record, pending, trigger)
+
+
+def superseding(record: DecisionRecord, pending: PendingClaim, trigger: Trigger) -> DecisionRecord:
+    """The record with `supersedes` (the pended claim's latest record) and `trigger` (L.2).
+    Every field is given (the engine builds its records so): `construct`, not `model_copy`,
+    whose copies of pydantic's bookkeeping double the cost (24k against 11k instructions a
+    follow-up: issue 20)."""
+    values = {**record.__dict__, "supersedes": pending.decision_id, "trigger": trigger}
+    return construct(DecisionRecord, values)
 
 
 def business_days_between(first: str, last: str) -> int | None:

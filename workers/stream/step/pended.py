@@ -113,7 +113,7 @@ def readjudicate(
         )
     except Exception as error:  # noqa: BLE001 - a failed enrichment is a P2 pend, never lost
         record = internal_error_record(pending.claim, processing_date, error, context)
-        record = record.model_copy(update={"supersedes": pending.decision_id, "trigger": trigger})
+        record = lifecycle.superseding(record, pending, trigger)
         stage: str | None = "enrichment"
     else:
         record = lifecycle.readjudicate(pending, context, trigger)
