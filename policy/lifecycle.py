@@ -218,6 +218,14 @@ def superseding(record: DecisionRecord, pending: PendingClaim, trigger: Trigger)
     return construct(DecisionRecord, values)
 
 
+# [weekday of a date][n]: the weekdays among the n days after it (n < 7), so that every final
+# record counts its business days without a loop over them (3.0 -> 0.5 us: issue 20).
+_WEEKDAYS_AFTER = tuple(
+    tuple(sum((weekday + offset) % 7 < 5 for offset in range(1, extra + 1)) for extra in range(7))
+    for weekday in range(7)
+)
+
+
 def business_days_between(first: str, last: str) -> int | None:
     """Weekdays from `first` to `last` (first excluded): the CMS-style figure of how long a
     claim took. Choice: the plan's holidays are not known to the worker, so only Saturdays
@@ -226,8 +234,4 @@ def business_days_between(first: str, last: str) -> int | None:
     if start is None or end is None or end < start:
         return None
     weeks, extra = divmod((end - start).days, 7)
-    days = weeks * 5
-    for offset in range(1, extra + 1):
-        if (start + timedelta(days=offset)).weekday() < 5:
-            days += 1
-    return days
+    return weeks * 5 + _WEEKDAYS_AFTER[start.weekday()][extra]
