@@ -8,6 +8,7 @@ and read the same instant, or a valid claim becomes a dead letter one hop late.
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from models import json_codec
 from models.envelope import (
     EnvelopeError,
+    _epoch_seconds,
     decode_documentation,
     decode_envelope,
     decode_forwarded,
@@ -238,3 +240,35 @@ def test_what_intake_did_not_forward_is_a_dead_letter_by_member(value: bytes | N
     with pytest.raises(EnvelopeError) as caught:
         decode_forwarded_documentation(value)
     assert (caught.value.error_class, caught.value.stage) == ("InvalidForward", "by-member")
+
+
+def _date_time_texts(count: int) -> list[str]:
+    """Date-times near and beyond every bound: days past a month's end, hours, minutes and
+    seconds one too many, fractions of 1 to 9 digits, offsets up to +24:60, t and z in both
+    cases; a seeded draw, so a failure repeats."""
+    draw = random.Random(20).choice
+    texts = []
+    for _ in range(count):
+        fraction = draw(["", ".", ".5", ".123", ".999999", ".9999995", ".000000001", ".1234567"])
+        offset = draw(["Z", "z", "+00:00", "-00:00", "+05:30", "-14:00", "+23:59", "-23:59"])
+        offset = draw([offset, f"+{draw(['00', '23', '24', '99'])}:{draw(['00', '59', '60'])}"])
+        texts.append(
+            f"{draw(['0001', '1970', '2026', '2028', '9999'])}-{draw(['01', '02', '12', '13'])}"
+            f"-{draw(['01', '28', '29', '30', '31', '32'])}{draw(['T', 't'])}"
+            f"{draw(['00', '23', '24'])}:{draw(['00', '59', '60'])}:{draw(['00', '59', '60'])}"
+            f"{fraction}{offset}"
+        )
+    return texts
+
+
+def test_the_fast_reading_of_occurred_at_agrees_with_the_reading_by_hand() -> None:
+    for text in _date_time_texts(5000):
+        try:
+            expected: float | str = _epoch_seconds(text)
+        except ValueError as error:
+            expected = str(error)
+        try:
+            got: float | str = epoch_seconds(text)
+        except ValueError as error:
+            got = str(error)
+        assert got == expected, text
