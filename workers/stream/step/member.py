@@ -143,7 +143,7 @@ def _handle(
     if isinstance(event, Forwarded):
         outcome = adjudicate(event, state, tables)
     else:
-        outcome = follow_up(event, origin(), value, state, tables)
+        outcome = follow_up(event, origin, value, state, tables)
     outcome.event_date = event.processing_date
     return outcome
 

@@ -152,7 +152,7 @@ class Life:
         self.latest = max(self.latest or "", event.processing_date)
         origin = Origin(None, "follow-ups", 0, self._ids)
         member = self._member(given["claim"]["member"]["member_id"])
-        self._published(follow_up(event, origin, value, member, self.tables()))
+        self._published(follow_up(event, lambda: origin, value, member, self.tables()))
 
     def _reconcile(self, changed_pas: set[str] | None) -> None:
         for member in self.members.values():
