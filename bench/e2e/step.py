@@ -13,7 +13,8 @@ engine, or neither), one after the other, a few times:
 
 With `--follow-ups` it also measures bench.e2e's lifecycle stream (one claim in ten pends and
 records received follow up as many claims pended before it): per claim of each stream, and
-their ratio, the lifecycle's own cost before any pipeline's.
+their ratio, the lifecycle's own cost before any pipeline's; and the stream's records received
+alone, per follow-up, against a claim of the plain stream.
 """
 
 from __future__ import annotations
@@ -49,19 +50,15 @@ def run(engine: Engine, events: list[Routed], states: dict[bytes | None, MemberS
                 states[output.key] = decided.state
 
 
-def measure(
-    engine: Engine, events: list[Routed], claims: int, rounds: int, prelude: list[Routed]
-) -> list[float]:
-    """CPU µs per claim of `events` (holding `claims` claims), each round on the member states
-    the prelude left (its seeds pended, waiting for their records)."""
-    costs = []
-    for _ in range(rounds):
-        states: dict[bytes | None, MemberState] = {}
-        run(engine, prelude, states)
-        started = time.process_time()
-        run(engine, events, states)
-        costs.append((time.process_time() - started) / claims * 1e6)
-    return costs
+def measure(engine: Engine, events: list[Routed], count: int, prelude: list[Routed]) -> float:
+    """CPU µs per event counted (`count` of `events`: the claims, or the records received) of
+    one round, on the member states the prelude left (its seeds pended, waiting for their
+    records)."""
+    states: dict[bytes | None, MemberState] = {}
+    run(engine, prelude, states)
+    started = time.process_time()
+    run(engine, events, states)
+    return (time.process_time() - started) / count * 1e6
 
 
 def main() -> None:
@@ -82,23 +79,36 @@ def main() -> None:
     )
     plain = [(False, *claim) for claim in claim_set.claims(PHASE, args.claims)]
     run(engine, plain[:500], {})  # warm the caches
-    streams: dict[str, tuple[list[Routed], list[Routed]]] = {"plain": (plain, [])}
+    # name: (events, what a cost is counted per and how many, the prelude)
+    streams: dict[str, tuple[list[Routed], str, int, list[Routed]]] = {
+        "plain": (plain, "claim", args.claims, [])
+    }
     if args.follow_ups:
         prelude = claim_set.follow_up_count(args.claims)
         seeds = [(False, *claim) for claim in claim_set.claims(PRELUDE, prelude)]
-        streams["with follow-ups"] = (list(claim_set.followed(args.claims)), seeds)
+        followed = list(claim_set.followed(args.claims))
+        records = [event for event in followed if event[0]]
+        streams["with follow-ups"] = (followed, "claim", args.claims, seeds)
+        # The records of the stream alone, both hops: what one follow-up costs (issue 20).
+        streams["records received alone"] = (records, "follow-up", len(records), seeds)
     build = "compiled (mypyc)" if policy.COMPILED else "pure Python"
-    medians = {}
-    for name, (events, prelude_events) in streams.items():
-        costs = measure(engine, events, args.claims, args.rounds, prelude_events)
-        medians[name] = statistics.median(costs)
-        rounds = ", ".join(f"{cost:.0f}" for cost in costs)
+    # The streams take turns within each round, so that a machine whose speed drifts (one
+    # shared with other work) slows them alike; their ratio is taken round by round.
+    costs: dict[str, list[float]] = {name: [] for name in streams}
+    for _ in range(args.rounds):
+        for name, (events, _unit, count, prelude_events) in streams.items():
+            costs[name].append(measure(engine, events, count, prelude_events))
+    for name, (events, unit, _count, _prelude) in streams.items():
+        rounds = ", ".join(f"{cost:.0f}" for cost in costs[name])
         print(
-            f"step, both hops, engine {build}, {name}: {medians[name]:.1f} us per claim "
-            f"({args.rounds} rounds of {len(events):,} events: {rounds})"
+            f"step, both hops, engine {build}, {name}: {statistics.median(costs[name]):.1f} us "
+            f"per {unit} ({args.rounds} rounds of {len(events):,} events: {rounds})"
         )
     if args.follow_ups:
-        print(f"with follow-ups / plain: {medians['with follow-ups'] / medians['plain']:.2f} x")
+        plain_costs = costs["plain"]
+        for name, against in (("with follow-ups", "plain"), ("records received alone", "a claim")):
+            ratios = [cost / base for cost, base in zip(costs[name], plain_costs, strict=True)]
+            print(f"{name} / {against}: {statistics.median(ratios):.2f} x (median of the rounds)")
 
 
 if __name__ == "__main__":
