@@ -12,9 +12,8 @@ decodes them on the way in but this.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -236,8 +235,12 @@ def decode_envelope(value: bytes | None) -> ClaimEnvelope:
     return envelope
 
 
-@dataclass(frozen=True)
-class Forwarded:
+# The events as the worker's hops read them are NamedTuples: immutable, as frozen dataclasses
+# are, built at a third of the cost (3.3k against 10.3k instructions; two per follow-up, one
+# per claim: issue 20).
+
+
+class Forwarded(NamedTuple):
     """An envelope the intake hop validated, as the adjudication hop reads it (no second
     validation: the claim itself is validated by the engine's request)."""
 
@@ -276,8 +279,7 @@ def _not_forwarded() -> EnvelopeError:
 # -- the lifecycle events (claim-lifecycle.md L.3), as the worker reads them ------------------
 
 
-@dataclass(frozen=True)
-class DocumentationReceived:
+class DocumentationReceived(NamedTuple):
     event_id: str
     occurred_at: float  # epoch seconds
     processing_date: str
@@ -286,8 +288,7 @@ class DocumentationReceived:
     documentation: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class ReviewCompleted:
+class ReviewCompleted(NamedTuple):
     event_id: str
     occurred_at: float  # epoch seconds
     processing_date: str
@@ -297,8 +298,7 @@ class ReviewCompleted:
     reviews: tuple[dict[str, Any], ...]
 
 
-@dataclass(frozen=True)
-class BusinessDateOpened:
+class BusinessDateOpened(NamedTuple):
     event_id: str
     occurred_at: float  # epoch seconds
     processing_date: str  # the business date opened
