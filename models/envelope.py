@@ -256,24 +256,27 @@ def decode_forwarded(value: bytes | None) -> Forwarded:
 
     Checks no more than intake did (the same JSON codec, the same `epoch_seconds`), so whatever
     intake forwarded is read here (tests/unit/models/test_hops_agree.py)."""
+    data, occurred_at = _forwarded(value, _CLAIM_FIELDS)
+    return Forwarded(data["event_id"], occurred_at, data["processing_date"], data["claim"])
+
+
+_CLAIM_FIELDS = (("event_id", str), ("processing_date", str), ("claim", dict))
+
+
+def _forwarded(value: bytes | None, fields: tuple[tuple[str, type], ...]) -> tuple[Any, float]:
+    """What intake forwarded, read without validating it again: the JSON object with `fields`
+    of these types, and its `occurred_at` in epoch seconds; anything else, a dead letter."""
     try:
         data = json_codec.loads(value) if value is not None else None
-        if (
-            isinstance(data, dict)
-            and isinstance(data.get("event_id"), str)
-            and isinstance(data.get("claim"), dict)
-            and isinstance(data.get("processing_date"), str)
-        ):
-            occurred_at = epoch_seconds(data.get("occurred_at"))
-            return Forwarded(data["event_id"], occurred_at, data["processing_date"], data["claim"])
+        if isinstance(data, dict):
+            for name, kind in fields:
+                if not isinstance(data.get(name), kind):
+                    break
+            else:
+                return data, epoch_seconds(data.get("occurred_at"))
     except ValueError:  # json_codec.JSONDecodeError is one
         pass
-    raise _not_forwarded()
-
-
-def _not_forwarded() -> EnvelopeError:
-    """What the by-member topic holds that intake did not forward: a dead letter."""
-    return EnvelopeError("InvalidForward", "by-member", "not an envelope validated by intake")
+    raise EnvelopeError("InvalidForward", "by-member", "not an envelope validated by intake")
 
 
 # -- the lifecycle events (claim-lifecycle.md L.3), as the worker reads them ------------------
@@ -362,27 +365,24 @@ def decode_forwarded_documentation(value: bytes | None) -> DocumentationReceived
 
     Choice: a review stays validated on both hops: its entries are what the pended claim keeps
     and hands to every later snapshot, and reviews are rare."""
-    try:
-        data = json_codec.loads(value) if value is not None else None
-        if (
-            isinstance(data, dict)
-            and isinstance(data.get("event_id"), str)
-            and isinstance(data.get("processing_date"), str)
-            and isinstance(data.get("claim_id"), str)
-            and isinstance(data.get("member_id"), str)
-            and isinstance(data.get("documentation"), dict)
-        ):
-            return DocumentationReceived(
-                data["event_id"],
-                epoch_seconds(data.get("occurred_at")),
-                data["processing_date"],
-                data["claim_id"],
-                data["member_id"],
-                data["documentation"],
-            )
-    except ValueError:  # json_codec.JSONDecodeError is one
-        pass
-    raise _not_forwarded()
+    data, occurred_at = _forwarded(value, _DOCUMENTATION_FIELDS)
+    return DocumentationReceived(
+        data["event_id"],
+        occurred_at,
+        data["processing_date"],
+        data["claim_id"],
+        data["member_id"],
+        data["documentation"],
+    )
+
+
+_DOCUMENTATION_FIELDS = (
+    ("event_id", str),
+    ("processing_date", str),
+    ("claim_id", str),
+    ("member_id", str),
+    ("documentation", dict),
+)
 
 
 def decode_review(value: bytes | None) -> ReviewCompleted:
