@@ -30,11 +30,20 @@ def record_dict(fields: dict[str, Any]) -> dict[str, Any]:
     pend = fields["pend"]
     if pend is not None:
         out["pend"] = pend_dict(pend.__dict__)
-    out["line_decisions"] = [line_dict(line.__dict__) for line in fields["line_decisions"]]
-    out["line_rule_ids"] = [line_rules_dict(entry.__dict__) for entry in fields["line_rule_ids"]]
-    out["informational_findings"] = [
-        finding_dict(finding.__dict__) for finding in fields["informational_findings"]
-    ]
+    # Loops, not comprehensions: under CPython 3.11 each builds a function object (~1k
+    # instructions), more than most records' lists hold.
+    lines: list[dict[str, Any]] = []
+    for line in fields["line_decisions"]:
+        lines.append(line_dict(line.__dict__))
+    out["line_decisions"] = lines
+    rules: list[dict[str, Any]] = []
+    for entry in fields["line_rule_ids"]:
+        rules.append(line_rules_dict(entry.__dict__))
+    out["line_rule_ids"] = rules
+    findings: list[dict[str, Any]] = []
+    for finding in fields["informational_findings"]:
+        findings.append(finding_dict(finding.__dict__))
+    out["informational_findings"] = findings
     error = fields["error"]
     if error is not None:
         out["error"] = error_dict(error.__dict__)

@@ -260,8 +260,17 @@ def _lines(value: object) -> list[LineData] | None:
     found = _list(value)
     if found is None:
         return None
-    lines = [LineData(_dict(item)) for item in found]
-    if len({line.line_number for line in lines}) != len(lines):
+    # A loop, not comprehensions (each builds a function object under CPython 3.11); numbers
+    # in ascending order, as claims list them, cannot repeat, so only others are counted.
+    lines: list[LineData] = []
+    ascending = True
+    previous = 0  # line numbers are >= 1
+    for item in found:
+        line = LineData(_dict(item))
+        ascending = ascending and line.line_number > previous
+        previous = line.line_number
+        lines.append(line)
+    if not ascending and len({line.line_number for line in lines}) != len(lines):
         raise NotPlain  # a line_number repeats another line's
     return lines
 

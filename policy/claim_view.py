@@ -92,10 +92,15 @@ class ClaimView:
         assert header_dos is not None
         itdd = self.tables.itdd_groups
         policy = self.policy
-        self.groups_of = [
-            indication_groups(code, header_dos, policy) for code in self.diagnosis_codes
-        ]
-        self.itdd_groups_of = [groups & itdd for groups in self.groups_of]
+        # A loop, not two comprehensions (each builds a function object under CPython 3.11).
+        groups_of: list[frozenset[str]] = []
+        itdd_groups_of: list[frozenset[str]] = []
+        for code in self.diagnosis_codes:
+            groups = indication_groups(code, header_dos, policy)
+            groups_of.append(groups)
+            itdd_groups_of.append(groups & itdd)
+        self.groups_of = groups_of
+        self.itdd_groups_of = itdd_groups_of
 
     def pointed_groups(self, line: LineData) -> frozenset[str]:
         """§2.4 pointed groups: the ITDD groups of the line's pointed diagnoses."""

@@ -139,37 +139,41 @@ def _gate_denial(view: ClaimView, header: RecordHeader, denial: GateDenial) -> D
 
 
 def _decide_lines(view: ClaimView, header: RecordHeader) -> DecisionRecord:
-    drug_results = {line.line_number: decide_drug_line(view, line) for line in view.drug_lines}
-    catheter_results = {
-        line.line_number: agg_01_catheter_line(view, line, drug_results)
-        for line in view.catheter_lines
-    }
-    jw_numbers = {line.line_number for line in view.jw_lines}
+    # Loops, not comprehensions: under CPython 3.11 each comprehension builds a function object
+    # (~1k instructions), more than a claim's two or three lines cost to visit.
+    drug_results: dict[int, LineResult] = {}
+    for line in view.drug_lines:
+        drug_results[line.line_number] = decide_drug_line(view, line)
+    catheter_results: dict[int, LineResult] = {}
+    for line in view.catheter_lines:
+        catheter_results[line.line_number] = agg_01_catheter_line(view, line, drug_results)
     results: list[LineResult] = []
+    line_decisions: list[LineDecision] = []
     per_line: list[LineRules] = []
     rule_ids: list[str] = []
+    findings: list[InformationalFinding] = []
     for line in view.lines:
         number = line.line_number
         if number in drug_results:
             result = drug_results[number]
         elif number in catheter_results:
             result = catheter_results[number]
-        elif number in jw_numbers:
+        elif line.drug is not None:  # a drug line that is not in drug_lines: a JW line
             result = decide_jw_line(line)
         else:
             result = decide_other_line(view, line)
         results.append(result)
+        line_decisions.append(line_decision(result))
         # §8.3: a 62327 line contributes nothing to `rule_ids`; AGG-01 decided it.
         decided_by = [AGG_01] if number in catheter_results else result.rule_ids
         per_line.append(line_rules(number, decided_by))
         for rule_id in result.rule_ids:
             if rule_id not in rule_ids:
                 rule_ids.append(rule_id)
+        findings.extend(result.findings)
     rule_ids.extend(AGGREGATION_RULE_IDS)
-    findings: list[InformationalFinding] = [f for r in results for f in r.findings]
 
     claim = agg_02_claim(results, list(catheter_results.values()), view.policy)
-    line_decisions = [line_decision(r) for r in results]
     if claim.decision == "deny":
         assert claim.adjustment is not None
         return header.denial(rule_ids, claim.adjustment, line_decisions, per_line, findings)

@@ -17,16 +17,22 @@ def _pend_category(results: list[LineResult]) -> PendCategory:
     return "P3"
 
 
+# Loops, not comprehensions or min(key=...): under CPython 3.11 each comprehension and key
+# function builds a function object (~1k instructions), more than a claim's lines cost to visit.
+
+
 def _strongest_denial(results: list[LineResult], policy: PolicyData) -> LineResult:
     """Highest CARC precedence (55 > 167 > … > 11); the lower line_number between equals."""
     rank = policy.precedence_rank
     unranked = len(rank)
-
-    def key(result: LineResult) -> tuple[int, int]:
+    strongest = results[0]
+    strongest_key = (unranked + 1, 0)
+    for result in results:
         assert result.adjustment is not None
-        return rank.get(result.adjustment.carc, unranked), result.line_number
-
-    return min(results, key=key)
+        key = (rank.get(result.adjustment.carc, unranked), result.line_number)
+        if key < strongest_key:
+            strongest, strongest_key = result, key
+    return strongest
 
 
 def agg_01_catheter_line(
@@ -35,11 +41,16 @@ def agg_01_catheter_line(
     """ITDD-AGG-01: a 62327 line follows the drug lines on its DOS (DRUG-01: at least one)."""
     line_dos = view.line_dos
     day = line_dos[line.line_number]
-    own = [drug_results[d.line_number] for d in view.drug_lines if line_dos[d.line_number] == day]
-    for result in own:
-        if result.decision == "approve":
-            return LineResult(line.line_number, "approve")
-    pended = [r for r in own if r.decision == "pend"]
+    own: list[LineResult] = []
+    pended: list[LineResult] = []
+    for drug_line in view.drug_lines:
+        if line_dos[drug_line.line_number] == day:
+            result = drug_results[drug_line.line_number]
+            if result.decision == "approve":
+                return LineResult(line.line_number, "approve")
+            own.append(result)
+            if result.decision == "pend":
+                pended.append(result)
     if pended:
         return LineResult(line.line_number, "pend", pend_category=_pend_category(pended))
     strongest = _strongest_denial(own, view.policy)
@@ -66,11 +77,19 @@ def agg_02_claim(
     results: list[LineResult], catheter_results: list[LineResult], policy: PolicyData
 ) -> ClaimOutcome:
     """ITDD-AGG-02: not-reviewed lines excluded; any pend, else any approve, else deny."""
-    decisions = {r.decision for r in results}
-    if "pend" in decisions:
-        pended = [r for r in results if r.decision == "pend"]
+    pended: list[LineResult] = []
+    approved = denied = False
+    for result in results:
+        decision = result.decision
+        if decision == "pend":
+            pended.append(result)
+        elif decision == "approve":
+            approved = True
+        elif decision == "deny":
+            denied = True
+    if pended:
         return ClaimOutcome("pend", False, _pend_category(pended), None)
-    if "approve" in decisions:
-        return ClaimOutcome("approve", "deny" in decisions, "F1", None)
+    if approved:
+        return ClaimOutcome("approve", denied, "F1", None)
     strongest = _strongest_denial(catheter_results, policy)
     return ClaimOutcome("deny", False, "F2", strongest.adjustment)

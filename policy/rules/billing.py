@@ -6,6 +6,7 @@ Each gate checks every 62327 line or every drug line (JW excluded) before the ne
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 from models.values import r9_compare
 from policy.claim_view import ClaimView
@@ -46,9 +47,13 @@ def cod_04_catheter_units(view: ClaimView) -> GateDenial | None:
 
 def drug_01_catheter_without_drug(view: ClaimView) -> GateDenial | None:
     """ITDD-DRUG-01: a 62327 line with no (non-JW) drug line on its DOS (CO-16/N349)."""
-    drug_days = {view.dos(line) for line in view.drug_lines}
+    line_dos = view.line_dos
+    # A loop, not a set comprehension (a function object under CPython 3.11).
+    drug_days: set[date] = set()
+    for line in view.drug_lines:
+        drug_days.add(line_dos[line.line_number])
     for line in view.catheter_lines:
-        if view.dos(line) not in drug_days:
+        if line_dos[line.line_number] not in drug_days:
             return gate_denial(view.tables, "ITDD-DRUG-01")
     return None
 
