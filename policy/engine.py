@@ -105,14 +105,12 @@ def decide(request: AdjudicationRequest, version: str | None = None) -> Decision
     policy = policy_for(processing_date, header_dos, version)
     view = ClaimView(request, policy, processing_date, header_dos)
     header = RecordHeader(
-        claim_id=request.claim.claim_id,
-        policy=policy,
-        icd10cm=fiscal_year_label(view.header_dos),
-        processing_date=str(request.context.processing_date),
-        relief=relief(request.claim.documentation),
-        digest=input_digest(
-            request.raw_claim, request.raw_context, strict_json=request.strict_json
-        ),
+        request.claim.claim_id,
+        policy,
+        fiscal_year_label(view.header_dos),
+        request.context.processing_date,
+        relief(request.claim.documentation),
+        input_digest(request.raw_claim, request.raw_context, strict_json=request.strict_json),
     )
     outcome = _gates_before_groups(view)
     if outcome is None:
@@ -220,12 +218,12 @@ def internal_error_record(
     claim_fields = claim if isinstance(claim, dict) else {}
     policy = select_version(iso_date(processing_date), iso_date(claim_fields.get("service_date")))
     header = RecordHeader(
-        claim_id=claim_fields.get("claim_id"),
-        policy=policy,
-        icd10cm=fiscal_year_label(iso_date(claim_fields.get("service_date"))),
-        processing_date=processing_date or "",
-        relief=None,
-        digest=input_digest(claim, context),
+        claim_fields.get("claim_id"),
+        policy,
+        fiscal_year_label(iso_date(claim_fields.get("service_date"))),
+        processing_date or "",
+        None,
+        input_digest(claim, context),
     )
     return header.record(
         "pend",
