@@ -36,9 +36,8 @@ class ClaimView:
     diagnosis_codes: list[object]
     lines: list[LineData]
     catheter_lines: list[LineData]  # 62327 lines
-    drug_lines: list[LineData]  # JW lines excluded
-    jw_lines: list[LineData]
-    other_lines: list[LineData]
+    # JW lines excluded: a line with a drug that is not here is a JW line (engine._decide_lines)
+    drug_lines: list[LineData]
     header_dos: date | None
     processing_date: date
     line_dos: dict[int, date]
@@ -71,15 +70,12 @@ class ClaimView:
         self.lines = lines if _in_order(lines) else sorted(lines, key=_line_number)
         self.catheter_lines = []
         self.drug_lines = []
-        self.jw_lines = []
-        self.other_lines = []
         for line in self.lines:
             if line.drug is not None:
-                (self.jw_lines if jw in (line.modifiers or ()) else self.drug_lines).append(line)
+                if jw not in (line.modifiers or ()):
+                    self.drug_lines.append(line)
             elif line.procedure_code == trigger:
                 self.catheter_lines.append(line)
-            else:
-                self.other_lines.append(line)
         self.header_dos = header_dos
         self.processing_date = processing_date
         self.line_dos = {}
